@@ -1,0 +1,63 @@
+# Two commands do everything on a fresh machine:
+#   make run    set up, build, and compare the chapter in Rust with a live PyTorch run
+#   make test   set up, build, and run every test (unit, snapshots, PyTorch parity, notebooks)
+# Each set-up step is skipped when what it makes is already there and current.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TORCH_VERSION := 2.13.0
+EVCXR_VERSION := 0.22.0
+CARGO_BIN := $(HOME)/.cargo/bin
+EVCXR := $(CARGO_BIN)/evcxr_jupyter
+KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
+
+.PHONY: run test setup python kernel evcxr notebook clean-notebook-cache
+
+run: setup
+	cargo run -- compare
+
+test: setup
+	cargo test --no-fail-fast
+
+# Start JupyterLab on the notebooks with the Rust kernel.
+notebook: setup
+	cd notebooks && ../$(VENV)/bin/jupyter lab
+
+setup: python kernel
+
+python: $(VENV)/.installed $(VENV)/torch
+
+# The venv with torch==2.13.0 from PyPI (a CUDA build that also runs on CPU, ~4.7 GB).
+# Reinstalled only when requirements.txt changes; fails if torch is not the right version.
+$(VENV)/.installed: requirements.txt
+	@test -x $(VENV)/bin/python || { echo "venv: creating $(VENV) and installing torch==$(TORCH_VERSION) from PyPI (about 90 s)"; $(PYTHON) -m venv $(VENV); }
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/python -c 'import torch; v = torch.__version__.split("+")[0]; assert v == "$(TORCH_VERSION)", f"torch {v} installed, $(TORCH_VERSION) needed"'
+	@touch $@
+
+# tch finds libtorch through this link (see .cargo/config.toml), whatever the Python version.
+$(VENV)/torch: $(VENV)/.installed
+	ln -sfn "$$($(VENV)/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))')" $@
+
+# The evcxr Jupyter kernel (about 15 min to compile the first time), registered in the venv
+# only, with libtorch on its library path from the start (each cell is a cdylib that links it).
+kernel: evcxr python
+	@mkdir -p $(KERNEL_DIR)
+	@printf '%s\n' '{' \
+	  '  "argv": ["$(EVCXR)", "--control_file", "{connection_file}"],' \
+	  '  "display_name": "Rust",' \
+	  '  "language": "rust",' \
+	  '  "interrupt_mode": "message",' \
+	  '  "env": {"LD_LIBRARY_PATH": "$(CURDIR)/$(VENV)/torch/lib", "LIBTORCH": "$(CURDIR)/$(VENV)/torch"}' \
+	  '}' > $(KERNEL_DIR)/kernel.json
+
+evcxr:
+	@if ! "$(EVCXR)" --version 2>/dev/null | grep -qF "$(EVCXR_VERSION)"; then \
+	  echo "installing evcxr_jupyter $(EVCXR_VERSION) (about 15 min the first time)"; \
+	  cargo install --locked evcxr_jupyter --version $(EVCXR_VERSION); \
+	fi
+
+# Drop the notebooks' compiled cells (the next notebook run compiles the crate again).
+clean-notebook-cache:
+	rm -rf target/evcxr

@@ -1,0 +1,115 @@
+//! The live PyTorch side: runs `tests/reference/chapter2.py` (the book's code on real PyTorch)
+//! with the repository's virtual environment and reads its JSON.
+//!
+//! Python is found at `$TOKEN_EMBEDDINGS_PYTHON`, else at `.venv/bin/python` in this crate's
+//! folder (made by `make setup`). A missing or wrong PyTorch is a [`PyTorchMissing`] error, so
+//! the CLI can tell it apart (exit status 2) and say how to set it up.
+
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+/// The PyTorch version tch 0.26 is built for; both sides must run the same libtorch.
+pub const PYTORCH_VERSION: &str = "2.13.0";
+/// What sets the reference up from scratch.
+pub const SETUP_COMMAND: &str = "make setup";
+
+/// PyTorch (the venv's Python with torch 2.13.0) could not be used.
+#[derive(Debug)]
+pub struct PyTorchMissing(pub String);
+
+impl fmt::Display for PyTorchMissing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}; run `{SETUP_COMMAND}` in {} to install torch=={PYTORCH_VERSION}", self.0, crate_dir().display())
+    }
+}
+
+impl std::error::Error for PyTorchMissing {}
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python interpreter that has the reference's PyTorch.
+pub fn python() -> PathBuf {
+    std::env::var_os("TOKEN_EMBEDDINGS_PYTHON").map(PathBuf::from).unwrap_or_else(|| crate_dir().join(".venv/bin/python"))
+}
+
+/// The reference script.
+pub fn script() -> PathBuf {
+    crate_dir().join("tests/reference/chapter2.py")
+}
+
+/// Checks that Python runs and imports torch 2.13.0; returns the version string.
+pub fn check_pytorch() -> Result<String> {
+    let python = python();
+    let output = Command::new(&python)
+        .args(["-c", "import torch; print(torch.__version__)"])
+        .output()
+        .map_err(|err| PyTorchMissing(format!("cannot run {}: {err}", python.display())))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or("no output");
+        return Err(PyTorchMissing(format!("{} cannot import torch ({last})", python.display())).into());
+    }
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    // Wheels report e.g. "2.13.0+cu130": the local part names the build, not the version.
+    if version.split('+').next() != Some(PYTORCH_VERSION) {
+        return Err(PyTorchMissing(format!("{} has torch {version}, but tch 0.26 needs {PYTORCH_VERSION}", python.display())).into());
+    }
+    Ok(version)
+}
+
+/// Runs the reference with `args`, feeding `stdin`, and parses the one JSON object it prints.
+pub fn run(args: &[&str], stdin: Option<&str>) -> Result<Value> {
+    check_pytorch()?;
+    let mut child = Command::new(python())
+        .arg(script())
+        .args(args)
+        .current_dir(crate_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting the PyTorch reference {}", script().display()))?;
+    {
+        let mut input = child.stdin.take().expect("stdin is piped");
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).context("writing to the PyTorch reference")?;
+        }
+    }
+    let output = child.wait_with_output().context("waiting for the PyTorch reference")?;
+    if !output.status.success() {
+        bail!(
+            "the PyTorch reference failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("reading the PyTorch reference's JSON")
+}
+
+/// `chapter2.py walkthrough [--text PATH]`: the chapter's printed steps and tensors in PyTorch.
+pub fn walkthrough(text_path: Option<&std::path::Path>) -> Result<Value> {
+    match text_path {
+        Some(path) => {
+            let path = path.to_str().context("the text path is not valid UTF-8")?;
+            run(&["walkthrough", "--text", path], None)
+        }
+        None => run(&["walkthrough"], None),
+    }
+}
+
+/// `chapter2.py ops`: performs a list of operations in one PyTorch process (so the default
+/// generator's stream carries from one to the next) and returns one result per operation.
+pub fn ops(ops: &Value) -> Result<Vec<Value>> {
+    let result = run(&["ops"], Some(&ops.to_string()))?;
+    match result.get("results") {
+        Some(Value::Array(results)) => Ok(results.clone()),
+        _ => bail!("the PyTorch reference returned no results list"),
+    }
+}

@@ -1,0 +1,381 @@
+//! Turning text into token ids and back (book sections 2.2–2.5).
+//!
+//! Two kinds of tokenizer, as in the chapter:
+//! - [`SimpleTokenizerV1`] / [`SimpleTokenizerV2`]: split on punctuation and white space with the
+//!   book's regular expression, then look each piece up in a vocabulary built from the text.
+//!   V1 fails on a piece it has never seen; V2 maps it to `<|unk|>` and knows `<|endoftext|>`.
+//! - [`Gpt2Tokenizer`]: GPT-2's byte-pair encoding (tiktoken's `r50k_base`, which is what
+//!   `tiktoken.get_encoding("gpt2")` loads), which never needs `<|unk|>`.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+
+/// The book's split rule: `re.split(r'([,.:;?_!"()\']|--|\s)', text)`.
+static SPLIT_RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"([,.:;?_!"()']|--|\s)"#).expect("valid split rule"));
+/// V1's decode: `re.sub(r'\s+([,.?!"()\'])', r'\1', text)`.
+static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\s+([,.?!"()'])"#).expect("valid rule"));
+/// V2's decode also removes the space before `:` and `;`.
+static V2_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\s+([,.:;?!"()'])"#).expect("valid rule"));
+
+/// The special token that separates two unrelated texts.
+pub const END_OF_TEXT: &str = "<|endoftext|>";
+/// The special token V2 uses for a piece that is not in the vocabulary.
+pub const UNKNOWN: &str = "<|unk|>";
+
+/// Splits text the way the book does: on `, . : ; ? _ ! " ( ) '`, `--` and white space, keeping
+/// the punctuation as pieces of its own, stripping each piece and dropping empty ones.
+///
+/// ```
+/// use token_embeddings::tokenizer::split_text;
+/// assert_eq!(split_text("Hello, world. Is this-- a test?"),
+///            ["Hello", ",", "world", ".", "Is", "this", "--", "a", "test", "?"]);
+/// ```
+pub fn split_text(text: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut keep = |piece: &str| {
+        let piece = piece.trim();
+        if !piece.is_empty() {
+            pieces.push(piece.to_owned());
+        }
+    };
+    let mut last = 0;
+    for separator in SPLIT_RULE.find_iter(text) {
+        keep(&text[last..separator.start()]);
+        keep(separator.as_str());
+        last = separator.end();
+    }
+    keep(&text[last..]);
+    pieces
+}
+
+/// A vocabulary: each distinct piece and its id, ids given in sorted order of the pieces
+/// (`{token: i for i, token in enumerate(sorted(set(pieces)))}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vocab {
+    tokens: Vec<String>,
+    ids: HashMap<String, i64>,
+}
+
+impl Vocab {
+    /// Builds the vocabulary of a text's pieces, sorted as Python sorts strings (by code point).
+    pub fn from_text(text: &str) -> Self {
+        let pieces: BTreeSet<String> = split_text(text).into_iter().collect();
+        Self::from_tokens(pieces)
+    }
+
+    /// The vocabulary of `from_text` with `<|endoftext|>` and `<|unk|>` appended, as V2 needs.
+    pub fn from_text_with_specials(text: &str) -> Self {
+        let mut vocab = Self::from_text(text);
+        vocab.push(END_OF_TEXT);
+        vocab.push(UNKNOWN);
+        vocab
+    }
+
+    /// A vocabulary from tokens in id order.
+    pub fn from_tokens(tokens: impl IntoIterator<Item = String>) -> Self {
+        let mut vocab = Vocab { tokens: Vec::new(), ids: HashMap::new() };
+        for token in tokens {
+            vocab.push(&token);
+        }
+        vocab
+    }
+
+    fn push(&mut self, token: &str) {
+        if !self.ids.contains_key(token) {
+            self.ids.insert(token.to_owned(), self.tokens.len() as i64);
+            self.tokens.push(token.to_owned());
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// True when the vocabulary has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The id of a piece, if the vocabulary has it.
+    pub fn id(&self, token: &str) -> Option<i64> {
+        self.ids.get(token).copied()
+    }
+
+    /// The piece with this id, if there is one.
+    pub fn token(&self, id: i64) -> Option<&str> {
+        usize::try_from(id).ok().and_then(|i| self.tokens.get(i)).map(String::as_str)
+    }
+
+    /// `(token, id)` pairs in id order, like iterating `vocab.items()` in Python.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.tokens.iter().enumerate().map(|(id, token)| (token.as_str(), id as i64))
+    }
+
+    fn decode_pieces(&self, ids: &[i64]) -> Result<String> {
+        let pieces = ids
+            .iter()
+            .map(|&id| {
+                self.token(id).with_context(|| {
+                    format!("id {id} is not in the vocabulary (ids run from 0 to {})", self.len() as i64 - 1)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(pieces.join(" "))
+    }
+}
+
+/// Formats `(token, id)` as Python prints a tuple: `('!', 0)`, `("'", 2)`, `('<|unk|>', 1131)`.
+pub fn python_pair(token: &str, id: i64) -> String {
+    format!("({}, {id})", python_str_repr(token))
+}
+
+/// Python's `repr` of a string: single quotes unless the text holds a single quote and no double.
+pub fn python_str_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `repr` of a list of strings: `['I', 'HAD', ',']`.
+pub fn python_str_list(items: &[impl AsRef<str>]) -> String {
+    let items: Vec<String> = items.iter().map(|s| python_str_repr(s.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Python's `repr` of a list of integers: `[1, 56, 2]`.
+pub fn python_int_list(items: &[i64]) -> String {
+    let items: Vec<String> = items.iter().map(i64::to_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The book's first tokenizer: fails on any piece that is not in its vocabulary.
+#[derive(Debug, Clone)]
+pub struct SimpleTokenizerV1 {
+    vocab: Vocab,
+}
+
+impl SimpleTokenizerV1 {
+    /// A tokenizer over this vocabulary.
+    pub fn new(vocab: Vocab) -> Self {
+        Self { vocab }
+    }
+
+    /// The vocabulary it looks pieces up in.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Splits the text and looks every piece up; an unknown piece is an error that names it
+    /// (Python raises `KeyError`).
+    pub fn encode(&self, text: &str) -> Result<Vec<i64>> {
+        split_text(text)
+            .iter()
+            .map(|piece| {
+                self.vocab.id(piece).with_context(|| {
+                    format!("{} is not in the vocabulary (SimpleTokenizerV1 has no <|unk|>; use V2)", python_str_repr(piece))
+                })
+            })
+            .collect()
+    }
+
+    /// Joins the pieces with spaces, then removes the space before `, . ? ! " ( ) '`.
+    pub fn decode(&self, ids: &[i64]) -> Result<String> {
+        let text = self.vocab.decode_pieces(ids)?;
+        Ok(V1_SPACE_BEFORE_PUNCT.replace_all(&text, "$1").into_owned())
+    }
+}
+
+/// The book's second tokenizer: unknown pieces become `<|unk|>`.
+#[derive(Debug, Clone)]
+pub struct SimpleTokenizerV2 {
+    vocab: Vocab,
+    unknown_id: i64,
+}
+
+impl SimpleTokenizerV2 {
+    /// A tokenizer over a vocabulary that must contain `<|unk|>`
+    /// (see [`Vocab::from_text_with_specials`]).
+    pub fn new(vocab: Vocab) -> Result<Self> {
+        let unknown_id = vocab
+            .id(UNKNOWN)
+            .context("SimpleTokenizerV2 needs <|unk|> in its vocabulary (build it with Vocab::from_text_with_specials)")?;
+        Ok(Self { vocab, unknown_id })
+    }
+
+    /// The vocabulary it looks pieces up in.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Splits the text and looks every piece up, `<|unk|>` for a piece it does not know.
+    pub fn encode(&self, text: &str) -> Vec<i64> {
+        split_text(text).iter().map(|piece| self.vocab.id(piece).unwrap_or(self.unknown_id)).collect()
+    }
+
+    /// Joins the pieces with spaces, then removes the space before `, . : ; ? ! " ( ) '`.
+    pub fn decode(&self, ids: &[i64]) -> Result<String> {
+        let text = self.vocab.decode_pieces(ids)?;
+        Ok(V2_SPACE_BEFORE_PUNCT.replace_all(&text, "$1").into_owned())
+    }
+}
+
+/// GPT-2's byte-pair encoding, as `tiktoken.get_encoding("gpt2")` in the book.
+///
+/// `encode` allows `<|endoftext|>` (the book's `allowed_special={"<|endoftext|>"}`), so the
+/// marker becomes the single id 50256. [`Gpt2Tokenizer::encode_ordinary`] treats it as plain text.
+///
+/// ```
+/// use token_embeddings::tokenizer::Gpt2Tokenizer;
+/// let gpt2 = Gpt2Tokenizer::new();
+/// assert_eq!(gpt2.encode("Akwirw ier")?, [33901, 86, 343, 86, 220, 959]);
+/// assert_eq!(gpt2.encode("<|endoftext|>")?, [50256]);
+/// # anyhow::Ok(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Gpt2Tokenizer {
+    bpe: &'static tiktoken_rs::CoreBPE,
+}
+
+impl Default for Gpt2Tokenizer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Gpt2Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Gpt2Tokenizer(r50k_base)")
+    }
+}
+
+impl Gpt2Tokenizer {
+    /// Number of ids GPT-2 knows: 50,000 merges, 256 bytes and `<|endoftext|>`.
+    pub const VOCAB_SIZE: i64 = 50257;
+
+    /// The r50k_base ranks are compiled into tiktoken-rs: no file, no network.
+    pub fn new() -> Self {
+        Self { bpe: tiktoken_rs::r50k_base_singleton() }
+    }
+
+    /// Encodes text, with `<|endoftext|>` allowed as the special token 50256.
+    pub fn encode(&self, text: &str) -> Result<Vec<i64>> {
+        let allowed: HashSet<&str> = HashSet::from([END_OF_TEXT]);
+        let (ranks, _) = self.bpe.encode(text, &allowed).context("GPT-2 byte-pair encoding")?;
+        Ok(ranks.into_iter().map(i64::from).collect())
+    }
+
+    /// Encodes text with no special tokens: `<|endoftext|>` is split like any other text.
+    pub fn encode_ordinary(&self, text: &str) -> Vec<i64> {
+        self.bpe.encode_ordinary(text).into_iter().map(i64::from).collect()
+    }
+
+    /// Decodes ids back to text; an id outside `0..50257` is an error.
+    pub fn decode(&self, ids: &[i64]) -> Result<String> {
+        let ranks = ids
+            .iter()
+            .map(|&id| {
+                if (0..Self::VOCAB_SIZE).contains(&id) {
+                    Ok(id as u32)
+                } else {
+                    bail!("token id {id} is outside GPT-2's vocabulary 0..{}", Self::VOCAB_SIZE)
+                }
+            })
+            .collect::<Result<Vec<u32>>>()?;
+        self.bpe.decode(&ranks).context("decoding GPT-2 token ids")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/the-verdict.txt")).unwrap()
+    }
+
+    #[test]
+    fn split_keeps_punctuation_and_drops_white_space() {
+        let pieces = split_text(&verdict());
+        assert_eq!(pieces.len(), 4690);
+        assert_eq!(
+            python_str_list(&pieces[..30]),
+            "['I', 'HAD', 'always', 'thought', 'Jack', 'Gisburn', 'rather', 'a', 'cheap', 'genius', '--', 'though', 'a', 'good', 'fellow', 'enough', '--', 'so', 'it', 'was', 'no', 'great', 'surprise', 'to', 'me', 'to', 'hear', 'that', ',', 'in']"
+        );
+    }
+
+    #[test]
+    fn vocab_is_sorted_by_code_point() {
+        let vocab = Vocab::from_text(&verdict());
+        assert_eq!(vocab.len(), 1130);
+        let first: Vec<String> = vocab.entries().take(3).map(|(t, i)| python_pair(t, i)).collect();
+        assert_eq!(first, ["('!', 0)", "('\"', 1)", "(\"'\", 2)"]);
+        assert_eq!(vocab.id("Hermia"), Some(50));
+    }
+
+    #[test]
+    fn v1_round_trip_and_unknown_word() {
+        let tokenizer = SimpleTokenizerV1::new(Vocab::from_text(&verdict()));
+        let text = "\"It's the last he painted, you know,\" \n           Mrs. Gisburn said with pardonable pride.";
+        let ids = tokenizer.encode(text).unwrap();
+        assert_eq!(ids, [1, 56, 2, 850, 988, 602, 533, 746, 5, 1126, 596, 5, 1, 67, 7, 38, 851, 1108, 754, 793, 7]);
+        assert_eq!(
+            tokenizer.decode(&ids).unwrap(),
+            "\" It' s the last he painted, you know,\" Mrs. Gisburn said with pardonable pride."
+        );
+        let err = tokenizer.encode("Hello, do you like tea. Is this-- a test?").unwrap_err();
+        assert!(err.to_string().contains("'Hello'"), "{err}");
+    }
+
+    #[test]
+    fn v2_marks_unknown_pieces() {
+        let vocab = Vocab::from_text_with_specials(&verdict());
+        assert_eq!(vocab.len(), 1132);
+        let tokenizer = SimpleTokenizerV2::new(vocab).unwrap();
+        let text = "Hello, do you like tea? <|endoftext|> In the sunlit terraces of the palace.";
+        let ids = tokenizer.encode(text);
+        assert_eq!(ids, [1131, 5, 355, 1126, 628, 975, 10, 1130, 55, 988, 956, 984, 722, 988, 1131, 7]);
+        assert_eq!(
+            tokenizer.decode(&ids).unwrap(),
+            "<|unk|>, do you like tea? <|endoftext|> In the sunlit terraces of the <|unk|>."
+        );
+    }
+
+    #[test]
+    fn v2_requires_unknown_token() {
+        assert!(SimpleTokenizerV2::new(Vocab::from_text("a b")).is_err());
+    }
+
+    #[test]
+    fn gpt2_matches_tiktoken() {
+        let gpt2 = Gpt2Tokenizer::new();
+        let text = "Hello, do you like tea? <|endoftext|> In the sunlit terracesof someunknownPlace.";
+        let ids = gpt2.encode(text).unwrap();
+        assert_eq!(ids, [15496, 11, 466, 345, 588, 8887, 30, 220, 50256, 554, 262, 4252, 18250, 8812, 2114, 1659, 617, 34680, 27271, 13]);
+        assert_eq!(gpt2.decode(&ids).unwrap(), text);
+        assert_eq!(gpt2.encode(&verdict()).unwrap().len(), 5145);
+        assert_eq!(gpt2.encode_ordinary("<|endoftext|>"), [27, 91, 437, 1659, 5239, 91, 29]);
+        assert!(gpt2.decode(&[50257]).is_err());
+    }
+}
