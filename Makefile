@@ -53,7 +53,7 @@ kernel: evcxr python
 	  '}' > $(KERNEL_DIR)/kernel.json
 
 evcxr:
-	@if ! "$(EVCXR)" --version 2>/dev/null | grep -qF "$(EVCXR_VERSION)"; then \
+	@if ! { test -x "$(EVCXR)" && cargo install --list | grep -qxF "evcxr_jupyter v$(EVCXR_VERSION):"; }; then \
 	  echo "installing evcxr_jupyter $(EVCXR_VERSION) (about 15 min the first time)"; \
 	  cargo install --locked evcxr_jupyter --version $(EVCXR_VERSION); \
 	fi
