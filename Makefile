@@ -37,7 +37,7 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 # tch finds libtorch through this link (see .cargo/config.toml), whatever the Python version.
-$(VENV)/torch: $(VENV)/.installed
+$(VENV)/torch: | $(VENV)/.installed
 	ln -sfn "$$($(VENV)/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))')" $@
 
 # The evcxr Jupyter kernel (about 15 min to compile the first time), registered in the venv
