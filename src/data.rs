@@ -285,6 +285,7 @@ mod tests {
 
     #[test]
     fn window_counts_of_the_verdict() {
+        let _rng = crate::random::test_lock();
         let text = verdict();
         assert_eq!(GptDatasetV1::from_text(&text, 4, 1).unwrap().len(), 5141);
         assert_eq!(GptDatasetV1::from_text(&text, 4, 4).unwrap().len(), 1286);
@@ -293,6 +294,7 @@ mod tests {
 
     #[test]
     fn first_batches_in_order() {
+        let _rng = crate::random::test_lock();
         let options = LoaderOptions { batch_size: 1, shuffle: false, drop_last: true };
         let loader = create_dataloader_v1(&verdict(), 4, 1, options).unwrap();
         let mut batches = loader.iter().unwrap();
@@ -304,6 +306,7 @@ mod tests {
 
     #[test]
     fn last_number_batch_without_shuffle() {
+        let _rng = crate::random::test_lock();
         let options = LoaderOptions { batch_size: 1, shuffle: false, drop_last: true };
         let dataset = GptDatasetV1::from_numbers_text(&number_text(1000), 4, 1).unwrap();
         let loader = DataLoader::new(dataset, options).unwrap();
@@ -313,6 +316,7 @@ mod tests {
 
     #[test]
     fn shuffled_number_data_matches_pytorch() {
+        let _rng = crate::random::test_lock();
         // The book's dataloader bonus: torch.manual_seed(123), batch 2, length 4, stride 4.
         random::manual_seed(123);
         let options = LoaderOptions { batch_size: 2, shuffle: true, drop_last: true };
@@ -325,6 +329,7 @@ mod tests {
 
     #[test]
     fn drop_last_decides_the_short_batch() {
+        let _rng = crate::random::test_lock();
         let dataset = GptDatasetV1::from_token_ids((0..12).collect(), 2, 1).unwrap();
         assert_eq!(dataset.len(), 10);
         let keep = DataLoader::new(dataset.clone(), LoaderOptions { batch_size: 4, shuffle: false, drop_last: false }).unwrap();
@@ -337,6 +342,7 @@ mod tests {
 
     #[test]
     fn bad_settings_are_clear_errors() {
+        let _rng = crate::random::test_lock();
         let err = GptDatasetV1::from_token_ids(vec![1, 2, 3], 4, 1).unwrap_err();
         assert!(err.to_string().contains("too short"), "{err}");
         assert!(GptDatasetV1::from_token_ids(vec![1, 2, 3], 1, 0).unwrap_err().to_string().contains("stride"));

@@ -121,6 +121,7 @@ mod tests {
 
     #[test]
     fn lookup_rejects_ids_out_of_range() {
+        let _rng = crate::random::test_lock();
         manual_seed(0);
         let layer = Embedding::new(6, 3).unwrap();
         let err = layer.lookup(&[2, 6]).unwrap_err().to_string();
@@ -132,6 +133,7 @@ mod tests {
 
     #[test]
     fn a_long_lookup_wraps_its_suffix() {
+        let _rng = crate::random::test_lock();
         // The book's embedding-vs-linear bonus: Embedding(4, 5) with seed 123, row 1.
         manual_seed(123);
         let layer = Embedding::new(4, 5).unwrap();
@@ -143,12 +145,14 @@ mod tests {
 
     #[test]
     fn sizes_must_be_positive() {
+        let _rng = crate::random::test_lock();
         assert!(Embedding::new(0, 3).is_err());
         assert!(Embedding::new(3, 0).is_err());
     }
 
     #[test]
     fn batch_lookup_adds_a_dimension() {
+        let _rng = crate::random::test_lock();
         manual_seed(123);
         let layer = Embedding::new(10, 4).unwrap();
         let ids = Tensor::from_slice(&[1i64, 2, 3, 4, 5, 6]).reshape([2, 3]);
@@ -157,6 +161,7 @@ mod tests {
 
     #[test]
     fn weight_is_a_trainable_leaf() {
+        let _rng = crate::random::test_lock();
         manual_seed(123);
         let layer = Embedding::new(2, 2).unwrap();
         assert!(layer.weight().requires_grad());
@@ -165,6 +170,7 @@ mod tests {
 
     #[test]
     fn cuda_without_a_gpu_is_a_clear_error() {
+        let _rng = crate::random::test_lock();
         if !tch::Cuda::is_available() {
             let err = check_device(Device::Cuda(0)).unwrap_err().to_string();
             assert!(err.contains("not available"), "{err}");

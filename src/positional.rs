@@ -77,6 +77,7 @@ mod tests {
 
     #[test]
     fn positions_beyond_the_context_are_an_error() {
+        let _rng = crate::random::test_lock();
         manual_seed(1);
         let pos = PositionalEmbedding::new(4, 8).unwrap();
         assert_eq!(pos.forward(4).unwrap().size(), [4, 8]);
@@ -87,6 +88,7 @@ mod tests {
 
     #[test]
     fn shapes_must_line_up() {
+        let _rng = crate::random::test_lock();
         let tokens = Tensor::zeros([2, 4, 8], (Kind::Float, Device::Cpu));
         let wrong = Tensor::zeros([3, 8], (Kind::Float, Device::Cpu));
         assert!(add_positions(&tokens, &wrong).is_err());
@@ -94,6 +96,7 @@ mod tests {
 
     #[test]
     fn every_sequence_gets_the_same_positions() {
+        let _rng = crate::random::test_lock();
         manual_seed(7);
         let pos = PositionalEmbedding::new(3, 2).unwrap();
         let positions = pos.forward(3).unwrap();

@@ -79,6 +79,14 @@ impl PrivateGenerator {
     }
 }
 
+/// Serialises unit tests that draw from the process-wide default generator: cargo runs tests
+/// on several threads, and a draw in one test would shift another test's stream.
+#[cfg(test)]
+pub(crate) fn test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,152 @@
+//! The `token-embeddings` command as a user runs it: outputs, and clear errors with a non-zero
+//! exit status (never a panic or a libtorch abort) for bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_token-embeddings")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a clean failure: the given exit status, an `error:` line mentioning `needle`, no panic.
+fn assert_fails(output: &Output, status: i32, needle: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(status), "stderr: {err}");
+    assert!(err.starts_with("error: ") && err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn walkthrough_prints_the_whole_chapter() {
+    let output = cli(&["walkthrough"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("walkthrough_output", stdout(&output));
+    });
+}
+
+#[test]
+fn walkthrough_json_names_the_books_variables() {
+    let output = cli(&["walkthrough", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in [
+        "embedding_layer.weight",
+        "token_embedding_layer.weight",
+        "pos_embedding_layer.weight",
+        "inputs",
+        "targets",
+        "token_embeddings",
+        "pos_embeddings",
+        "input_embeddings",
+    ] {
+        assert!(json[key]["sha256"].as_str().is_some_and(|h| h.len() == 64), "{key}: {}", json[key]);
+    }
+    // sha256 of PyTorch's torch.manual_seed(123); nn.Embedding(6, 3).weight, from
+    // `tests/reference/chapter2.py walkthrough`.
+    assert_eq!(json["embedding_layer.weight"]["sha256"], "2f784467177dbc254fe7edec2d6e4859079bdf6c16cfc308912b52fadf651405");
+    assert_eq!(json["input_embeddings"]["shape"], serde_json::json!([8, 4, 256]));
+}
+
+#[test]
+fn embed_prints_weight_and_lookup() {
+    let output = cli(&["embed", "--seed", "123", "--vocab-size", "6", "--dim", "3", "--ids", "2,3,5,1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("cli_embed_seed_123_6x3_ids_2_3_5_1", stdout(&output));
+    });
+}
+
+#[test]
+fn batches_of_number_data_end_as_in_the_book() {
+    let numbers = temp_file("numbers.txt", &token_embeddings::data::number_text(1000));
+    let path = numbers.to_str().unwrap();
+    let args = ["batches", "--text", path, "--tokenizer", "numbers", "--batch-size", "2", "--max-length", "4", "--stride", "4", "--seed", "123"];
+    let output = cli(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 125 * 3, "125 batches of two rows, each printed on three lines");
+    assert!(text.ends_with(
+        "[tensor([[880, 881, 882, 883],\n        [112, 113, 114, 115]]), tensor([[881, 882, 883, 884],\n        [113, 114, 115, 116]])]\n"
+    ));
+}
+
+#[test]
+fn tokenize_with_each_tokenizer() {
+    assert_eq!(stdout(&cli(&["tokenize", "Akwirw ier"])), "[33901, 86, 343, 86, 220, 959]\n");
+    assert_eq!(stdout(&cli(&["tokenize", "--tokenizer", "simple-v2", "Hello, do you like tea?"])), "[1131, 5, 355, 1126, 628, 975, 10]\n");
+    assert_fails(&cli(&["tokenize", "--tokenizer", "simple-v1", "Hello, do"]), 1, "'Hello' is not in the vocabulary");
+}
+
+#[test]
+fn ids_out_of_range_are_an_error() {
+    assert_fails(&cli(&["embed", "--vocab-size", "6", "--dim", "3", "--ids", "2,6"]), 1, "token id 6 is out of range");
+    assert_fails(&cli(&["embed", "--vocab-size", "6", "--dim", "3", "--ids=-1"]), 1, "token id -1 is out of range");
+}
+
+#[test]
+fn bad_sizes_are_errors() {
+    assert_fails(&cli(&["embed", "--vocab-size", "0"]), 1, "num_embeddings");
+    assert_fails(&cli(&["batches", "--stride", "0"]), 1, "stride must be at least 1");
+    assert_fails(&cli(&["batches", "--batch-size", "0"]), 1, "batch_size must be at least 1");
+    assert_fails(&cli(&["batches", "--max-length", "0"]), 1, "max_length must be at least 1");
+    assert_fails(&cli(&["embed", "--seed", "18446744073709551616"]), 1, "outside PyTorch's range");
+}
+
+#[test]
+fn missing_empty_and_short_texts_are_errors() {
+    assert_fails(&cli(&["walkthrough", "--text", "/no/such/file.txt"]), 1, "reading the text file /no/such/file.txt");
+    let empty = temp_file("empty.txt", "");
+    assert_fails(&cli(&["walkthrough", "--text", empty.to_str().unwrap()]), 1, "the text is empty");
+    assert_fails(&cli(&["batches", "--text", empty.to_str().unwrap()]), 1, "the text is empty");
+    let short = temp_file("short.txt", "Only a few words here.");
+    assert_fails(&cli(&["walkthrough", "--text", short.to_str().unwrap()]), 1, "text too short");
+    assert_fails(&cli(&["batches", "--text", short.to_str().unwrap()]), 1, "the text is too short");
+}
+
+#[test]
+fn cuda_without_a_gpu_is_a_clear_error() {
+    if token_embeddings::tch::Cuda::is_available() {
+        return; // the GPU path is checked on a GPU machine; nothing to assert here
+    }
+    assert_fails(&cli(&["embed", "--device", "cuda"]), 1, "CUDA device 0 is not available");
+    assert_fails(&cli(&["batches", "--device", "cuda"]), 1, "CUDA device 0 is not available");
+}
+
+#[test]
+fn compare_without_pytorch_exits_2_and_says_how_to_set_up() {
+    let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
+        .arg("compare")
+        .env("TOKEN_EMBEDDINGS_PYTHON", "/no/such/python")
+        .output()
+        .unwrap();
+    assert_fails(&output, 2, "make setup");
+}
+
+#[test]
+fn compare_with_a_python_lacking_torch_exits_2() {
+    // The interpreter the venv was made from: a Python without this project's torch.
+    let script = temp_file("python-without-torch", "#!/bin/sh\nexec python3 -S -c 'import sys; sys.exit(\"No module named torch\")' \"$@\"\n");
+    std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
+        .arg("compare")
+        .env("TOKEN_EMBEDDINGS_PYTHON", &script)
+        .output()
+        .unwrap();
+    assert_fails(&output, 2, "cannot import torch");
+}
