@@ -239,7 +239,7 @@ fn compare(text: Option<PathBuf>, full: bool) -> Result<ExitCode> {
     let python_steps = python["steps"].as_array().context("the reference returned no steps")?;
 
     let mut mismatches = 0;
-    println!("Rust (tch {}) vs PyTorch {version}, step by step\n", env!("CARGO_PKG_VERSION"));
+    println!("token-embeddings {} (Rust, tch 0.26) vs the book's code on PyTorch {version}, step by step\n", env!("CARGO_PKG_VERSION"));
     for step in &rust.steps {
         let theirs = python_steps.iter().find(|s| s["name"] == step.name).and_then(|s| s["text"].as_str());
         let same = theirs == Some(step.text.as_str());
