@@ -93,10 +93,7 @@ impl GptDatasetV1 {
     /// Window `index`: `(input ids, target ids)`. Panics past `len()`, like a slice.
     pub fn window(&self, index: usize) -> (&[i64], &[i64]) {
         let start = self.starts[index];
-        (
-            &self.token_ids[start..start + self.max_length],
-            &self.token_ids[start + 1..start + self.max_length + 1],
-        )
+        (&self.token_ids[start..start + self.max_length], &self.token_ids[start + 1..start + self.max_length + 1])
     }
 }
 
@@ -259,7 +256,12 @@ impl fmt::Display for Batch {
 
 /// The book's `create_dataloader_v1(txt, batch_size, max_length, stride, shuffle, drop_last)`:
 /// GPT-2 token ids of the text, windows, and a loader over them.
-pub fn create_dataloader_v1(text: &str, max_length: usize, stride: usize, options: LoaderOptions) -> Result<DataLoader> {
+pub fn create_dataloader_v1(
+    text: &str,
+    max_length: usize,
+    stride: usize,
+    options: LoaderOptions,
+) -> Result<DataLoader> {
     if options.batch_size == 0 {
         bail!("batch_size must be at least 1");
     }
@@ -332,7 +334,8 @@ mod tests {
         let _rng = crate::random::test_lock();
         let dataset = GptDatasetV1::from_token_ids((0..12).collect(), 2, 1).unwrap();
         assert_eq!(dataset.len(), 10);
-        let keep = DataLoader::new(dataset.clone(), LoaderOptions { batch_size: 4, shuffle: false, drop_last: false }).unwrap();
+        let keep = DataLoader::new(dataset.clone(), LoaderOptions { batch_size: 4, shuffle: false, drop_last: false })
+            .unwrap();
         assert_eq!(keep.len(), 3);
         let sizes: Vec<i64> = keep.iter().unwrap().map(|b| b.unwrap().inputs.size()[0]).collect();
         assert_eq!(sizes, [4, 4, 2]);

@@ -45,7 +45,8 @@ impl Embedding {
     /// leaf. With CUDA the weights are still drawn on the CPU generator, so they equal CPU's.
     pub fn to_device(self, device: Device) -> Result<Self> {
         check_device(device)?;
-        let moved = self.weight.detach().f_to_device(device).with_context(|| format!("moving the embedding to {device:?}"))?;
+        let moved =
+            self.weight.detach().f_to_device(device).with_context(|| format!("moving the embedding to {device:?}"))?;
         Ok(Self { weight: moved.set_requires_grad(true) })
     }
 
@@ -85,7 +86,10 @@ impl Embedding {
             let rows = self.num_embeddings();
             for id in [lowest, highest] {
                 if !(0..rows).contains(&id) {
-                    bail!("token id {id} is out of range for an embedding with {rows} rows (valid ids: 0 to {})", rows - 1);
+                    bail!(
+                        "token id {id} is out of range for an embedding with {rows} rows (valid ids: 0 to {})",
+                        rows - 1
+                    );
                 }
             }
         }

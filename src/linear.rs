@@ -40,7 +40,12 @@ impl Linear {
 
     /// `linear.weight = nn.Parameter(weight)`: replaces the weight (`out × in`).
     pub fn set_weight(&mut self, weight: &Tensor) -> Result<()> {
-        ensure!(weight.size() == self.weight.size(), "new weight has shape {:?}, expected {:?}", weight.size(), self.weight.size());
+        ensure!(
+            weight.size() == self.weight.size(),
+            "new weight has shape {:?}, expected {:?}",
+            weight.size(),
+            self.weight.size()
+        );
         self.weight = weight.detach().copy().set_requires_grad(true);
         Ok(())
     }

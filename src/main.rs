@@ -18,7 +18,10 @@ use token_embeddings::tokenizer::{python_int_list, Gpt2Tokenizer, SimpleTokenize
 use token_embeddings::walkthrough::{self, THE_VERDICT};
 
 #[derive(Parser)]
-#[command(version, about = "Chapter 2 of 'Build a Large Language Model (From Scratch)' in Rust, bit for bit equal to PyTorch")]
+#[command(
+    version,
+    about = "Chapter 2 of 'Build a Large Language Model (From Scratch)' in Rust, bit for bit equal to PyTorch"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -192,7 +195,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for batch in loader.iter()? {
                 let batch = batch?;
                 if json {
-                    summaries.push(json!({ "inputs": summarize(&batch.inputs)?, "targets": summarize(&batch.targets)? }));
+                    summaries
+                        .push(json!({ "inputs": summarize(&batch.inputs)?, "targets": summarize(&batch.targets)? }));
                 } else {
                     println!("{batch}");
                 }
@@ -204,9 +208,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Tokenize { tokenizer, vocab_from, text } => {
             let ids = match tokenizer {
                 TokenizerKind::Gpt2 => Gpt2Tokenizer::new().encode(&text)?,
-                TokenizerKind::SimpleV1 => SimpleTokenizerV1::new(Vocab::from_text(&read_text_or_verdict(vocab_from.as_ref())?)).encode(&text)?,
+                TokenizerKind::SimpleV1 => {
+                    SimpleTokenizerV1::new(Vocab::from_text(&read_text_or_verdict(vocab_from.as_ref())?))
+                        .encode(&text)?
+                }
                 TokenizerKind::SimpleV2 => {
-                    SimpleTokenizerV2::new(Vocab::from_text_with_specials(&read_text_or_verdict(vocab_from.as_ref())?))?.encode(&text)
+                    SimpleTokenizerV2::new(Vocab::from_text_with_specials(&read_text_or_verdict(vocab_from.as_ref())?))?
+                        .encode(&text)
                 }
             };
             println!("{}", python_int_list(&ids));
@@ -239,7 +247,10 @@ fn compare(text: Option<PathBuf>, full: bool) -> Result<ExitCode> {
     let python_steps = python["steps"].as_array().context("the reference returned no steps")?;
 
     let mut mismatches = 0;
-    println!("token-embeddings {} (Rust, tch 0.26) vs the book's code on PyTorch {version}, step by step\n", env!("CARGO_PKG_VERSION"));
+    println!(
+        "token-embeddings {} (Rust, tch 0.26) vs the book's code on PyTorch {version}, step by step\n",
+        env!("CARGO_PKG_VERSION")
+    );
     for step in &rust.steps {
         let theirs = python_steps.iter().find(|s| s["name"] == step.name).and_then(|s| s["text"].as_str());
         let same = theirs == Some(step.text.as_str());

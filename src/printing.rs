@@ -218,12 +218,8 @@ impl Formatter {
     fn new(values: &Values) -> Self {
         let mut formatter = Formatter { int_mode: true, sci_mode: false, max_width: 1 };
         match values {
-            Values::Integer(v) => {
-                formatter.max_width = v.iter().map(|x| x.to_string().len()).fold(1, usize::max)
-            }
-            Values::Boolean(v) => {
-                formatter.max_width = v.iter().map(|&x| python_bool(x).len()).fold(1, usize::max)
-            }
+            Values::Integer(v) => formatter.max_width = v.iter().map(|x| x.to_string().len()).fold(1, usize::max),
+            Values::Boolean(v) => formatter.max_width = v.iter().map(|&x| python_bool(x).len()).fold(1, usize::max),
             Values::Floating(v) => {
                 let nonzero_finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite() && *x != 0.0).collect();
                 if nonzero_finite.is_empty() {
@@ -481,8 +477,15 @@ mod tests {
     #[test]
     fn suffix_wraps_past_eighty_columns() {
         let t = floats(&[1.3010, 1.2753, -0.2010, -0.1606, -0.4015], &[1, 5]).set_requires_grad(true);
-        let text = add_suffixes(format!("tensor({}", tensor_body(&t, 7).unwrap()), &["grad_fn=<EmbeddingBackward0>".to_owned()], 7);
-        assert_eq!(text, "tensor([[ 1.3010,  1.2753, -0.2010, -0.1606, -0.4015]],\n       grad_fn=<EmbeddingBackward0>)");
+        let text = add_suffixes(
+            format!("tensor({}", tensor_body(&t, 7).unwrap()),
+            &["grad_fn=<EmbeddingBackward0>".to_owned()],
+            7,
+        );
+        assert_eq!(
+            text,
+            "tensor([[ 1.3010,  1.2753, -0.2010, -0.1606, -0.4015]],\n       grad_fn=<EmbeddingBackward0>)"
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ fn crate_dir() -> PathBuf {
 
 /// The Python interpreter that has the reference's PyTorch.
 pub fn python() -> PathBuf {
-    std::env::var_os("TOKEN_EMBEDDINGS_PYTHON").map(PathBuf::from).unwrap_or_else(|| crate_dir().join(".venv/bin/python"))
+    std::env::var_os("TOKEN_EMBEDDINGS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_dir().join(".venv/bin/python"))
 }
 
 /// The reference script.
@@ -59,7 +61,11 @@ pub fn check_pytorch() -> Result<String> {
     let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     // Wheels report e.g. "2.13.0+cu130": the local part names the build, not the version.
     if version.split('+').next() != Some(PYTORCH_VERSION) {
-        return Err(PyTorchMissing(format!("{} has torch {version}, but tch 0.26 needs {PYTORCH_VERSION}", python.display())).into());
+        return Err(PyTorchMissing(format!(
+            "{} has torch {version}, but tch 0.26 needs {PYTORCH_VERSION}",
+            python.display()
+        ))
+        .into());
     }
     Ok(version)
 }
@@ -84,11 +90,7 @@ pub fn run(args: &[&str], stdin: Option<&str>) -> Result<Value> {
     }
     let output = child.wait_with_output().context("waiting for the PyTorch reference")?;
     if !output.status.success() {
-        bail!(
-            "the PyTorch reference failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        bail!("the PyTorch reference failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim());
     }
     serde_json::from_slice(&output.stdout).context("reading the PyTorch reference's JSON")
 }

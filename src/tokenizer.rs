@@ -17,8 +17,7 @@ use regex::Regex;
 static SPLIT_RULE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"([,.:;?_!"()']|--|\s)"#).expect("valid split rule"));
 /// V1's decode: `re.sub(r'\s+([,.?!"()\'])', r'\1', text)`.
-static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\s+([,.?!"()'])"#).expect("valid rule"));
+static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"\s+([,.?!"()'])"#).expect("valid rule"));
 /// V2's decode also removes the space before `:` and `;`.
 static V2_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\s+([,.:;?!"()'])"#).expect("valid rule"));
@@ -194,7 +193,10 @@ impl SimpleTokenizerV1 {
             .iter()
             .map(|piece| {
                 self.vocab.id(piece).with_context(|| {
-                    format!("{} is not in the vocabulary (SimpleTokenizerV1 has no <|unk|>; use V2)", python_str_repr(piece))
+                    format!(
+                        "{} is not in the vocabulary (SimpleTokenizerV1 has no <|unk|>; use V2)",
+                        python_str_repr(piece)
+                    )
                 })
             })
             .collect()
@@ -218,9 +220,9 @@ impl SimpleTokenizerV2 {
     /// A tokenizer over a vocabulary that must contain `<|unk|>`
     /// (see [`Vocab::from_text_with_specials`]).
     pub fn new(vocab: Vocab) -> Result<Self> {
-        let unknown_id = vocab
-            .id(UNKNOWN)
-            .context("SimpleTokenizerV2 needs <|unk|> in its vocabulary (build it with Vocab::from_text_with_specials)")?;
+        let unknown_id = vocab.id(UNKNOWN).context(
+            "SimpleTokenizerV2 needs <|unk|> in its vocabulary (build it with Vocab::from_text_with_specials)",
+        )?;
         Ok(Self { vocab, unknown_id })
     }
 
@@ -372,7 +374,13 @@ mod tests {
         let gpt2 = Gpt2Tokenizer::new();
         let text = "Hello, do you like tea? <|endoftext|> In the sunlit terracesof someunknownPlace.";
         let ids = gpt2.encode(text).unwrap();
-        assert_eq!(ids, [15496, 11, 466, 345, 588, 8887, 30, 220, 50256, 554, 262, 4252, 18250, 8812, 2114, 1659, 617, 34680, 27271, 13]);
+        assert_eq!(
+            ids,
+            [
+                15496, 11, 466, 345, 588, 8887, 30, 220, 50256, 554, 262, 4252, 18250, 8812, 2114, 1659, 617, 34680,
+                27271, 13
+            ]
+        );
         assert_eq!(gpt2.decode(&ids).unwrap(), text);
         assert_eq!(gpt2.encode(&verdict()).unwrap().len(), 5145);
         assert_eq!(gpt2.encode_ordinary("<|endoftext|>"), [27, 91, 437, 1659, 5239, 91, 29]);

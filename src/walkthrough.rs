@@ -92,15 +92,17 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
     let mut out = Printer { steps: Vec::new() };
 
     // 2.2 Tokenizing text
-    out.step("raw_text", "2.2 The raw text: length and first 99 characters", [
-        format!("Total number of character: {}", raw_text.chars().count()),
-        raw_text.chars().take(99).collect(),
-    ]);
+    out.step(
+        "raw_text",
+        "2.2 The raw text: length and first 99 characters",
+        [format!("Total number of character: {}", raw_text.chars().count()), raw_text.chars().take(99).collect()],
+    );
     let preprocessed = split_text(raw_text);
-    out.step("preprocessed", "2.2 Split into words and punctuation: first 30 pieces and count", [
-        python_str_list(&preprocessed[..preprocessed.len().min(30)]),
-        preprocessed.len().to_string(),
-    ]);
+    out.step(
+        "preprocessed",
+        "2.2 Split into words and punctuation: first 30 pieces and count",
+        [python_str_list(&preprocessed[..preprocessed.len().min(30)]), preprocessed.len().to_string()],
+    );
 
     // 2.3 Token ids
     let vocab = Vocab::from_text(raw_text);
@@ -129,7 +131,8 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
 
     // 2.4 Special context tokens
     let vocab = Vocab::from_text_with_specials(raw_text);
-    let last_five: Vec<String> = vocab.entries().skip(vocab.len().saturating_sub(5)).map(|(t, i)| python_pair(t, i)).collect();
+    let last_five: Vec<String> =
+        vocab.entries().skip(vocab.len().saturating_sub(5)).map(|(t, i)| python_pair(t, i)).collect();
     out.step(
         "vocab_with_specials",
         "2.4 Vocabulary with <|endoftext|> and <|unk|>: size and last 5 entries",
@@ -149,21 +152,25 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
     out.step("gpt2_decode", "2.5 GPT-2 BPE decode", [gpt2.decode(&integers)?]);
     let ids = gpt2.encode("Akwirw ier")?;
     let pieces = ids.iter().map(|&id| gpt2.decode(&[id])).collect::<Result<Vec<_>>>()?;
-    out.step("exercise_2_1", "Exercise 2.1: BPE of unknown words", [
-        python_int_list(&ids),
-        python_str_list(&pieces),
-        gpt2.decode(&ids)?,
-    ]);
+    out.step(
+        "exercise_2_1",
+        "Exercise 2.1: BPE of unknown words",
+        [python_int_list(&ids), python_str_list(&pieces), gpt2.decode(&ids)?],
+    );
 
     // 2.6 Data sampling with a sliding window
     let enc_text = gpt2.encode_ordinary(raw_text);
     out.step("enc_text", "2.6 GPT-2 tokens in the whole text", [enc_text.len().to_string()]);
     let enc_sample = &enc_text[50..];
     let context_size = 4;
-    out.step("x_y", "2.6 Input x and target y", [
-        format!("x: {}", python_int_list(&enc_sample[..context_size])),
-        format!("y:      {}", python_int_list(&enc_sample[1..=context_size])),
-    ]);
+    out.step(
+        "x_y",
+        "2.6 Input x and target y",
+        [
+            format!("x: {}", python_int_list(&enc_sample[..context_size])),
+            format!("y:      {}", python_int_list(&enc_sample[1..=context_size])),
+        ],
+    );
     out.step(
         "context_desired",
         "2.6 Context ----> next token (ids)",
@@ -183,10 +190,11 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
     out.step("second_batch", "2.6 Second batch", [second.to_string()]);
     let loader = create_dataloader_v1(raw_text, 4, 4, in_order(8))?.on_device(device);
     let batch = loader.iter()?.next().context("no batch")??;
-    out.step("batch_stride_4", "2.6 A batch of 8 (max_length=4, stride=4)", [
-        format!("Inputs:\n {}", batch.inputs.pytorch()),
-        format!("\nTargets:\n {}", batch.targets.pytorch()),
-    ]);
+    out.step(
+        "batch_stride_4",
+        "2.6 A batch of 8 (max_length=4, stride=4)",
+        [format!("Inputs:\n {}", batch.inputs.pytorch()), format!("\nTargets:\n {}", batch.targets.pytorch())],
+    );
     let counts = [(4, 1), (4, 4), (256, 128)]
         .into_iter()
         .map(|(max_length, stride)| {
@@ -199,32 +207,43 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
     // 2.7 Creating token embeddings
     manual_seed(123);
     let embedding_layer = Embedding::new(6, 3)?.to_device(device)?;
-    out.step("embedding_weight", "2.7 Embedding(6, 3) after torch.manual_seed(123)", [embedding_layer
-        .weight()
-        .pytorch_parameter()
-        .to_string()]);
-    out.step("embedding_lookup_one", "2.7 Looking up token id 3", [embedding_layer.lookup(&[3])?.pytorch().to_string()]);
-    out.step("embedding_lookup_many", "2.7 Looking up ids [2, 3, 5, 1]", [embedding_layer
-        .lookup(&[2, 3, 5, 1])?
-        .pytorch()
-        .to_string()]);
+    out.step(
+        "embedding_weight",
+        "2.7 Embedding(6, 3) after torch.manual_seed(123)",
+        [embedding_layer.weight().pytorch_parameter().to_string()],
+    );
+    out.step(
+        "embedding_lookup_one",
+        "2.7 Looking up token id 3",
+        [embedding_layer.lookup(&[3])?.pytorch().to_string()],
+    );
+    out.step(
+        "embedding_lookup_many",
+        "2.7 Looking up ids [2, 3, 5, 1]",
+        [embedding_layer.lookup(&[2, 3, 5, 1])?.pytorch().to_string()],
+    );
 
     // 2.8 Encoding word positions
     let token_embedding_layer = Embedding::new(Gpt2Tokenizer::VOCAB_SIZE, 256)?.to_device(device)?;
     let max_length = 4;
     let loader = create_dataloader_v1(raw_text, max_length, max_length, in_order(8))?.on_device(device);
     let batch = loader.iter()?.next().context("no batch")??;
-    out.step("token_ids", "2.8 Token ids of the first batch and their shape", [
-        format!("Token IDs:\n {}", batch.inputs.pytorch()),
-        format!("\nInputs shape:\n {}", size_repr(&batch.inputs)),
-    ]);
+    out.step(
+        "token_ids",
+        "2.8 Token ids of the first batch and their shape",
+        [format!("Token IDs:\n {}", batch.inputs.pytorch()), format!("\nInputs shape:\n {}", size_repr(&batch.inputs))],
+    );
     let token_embeddings = token_embedding_layer.forward(&batch.inputs)?;
     out.step("token_embeddings_shape", "2.8 Token embeddings: shape", [size_repr(&token_embeddings)]);
     let pos_embedding_layer = PositionalEmbedding::new(max_length as i64, 256)?.to_device(device)?;
     let pos_embeddings = pos_embedding_layer.forward(max_length as i64)?;
     out.step("pos_embeddings_shape", "2.8 Positional embeddings: shape", [size_repr(&pos_embeddings)]);
     let input_embeddings = add_positions(&token_embeddings, &pos_embeddings)?;
-    out.step("input_embeddings_shape", "2.8 Input embeddings = token + positional: shape", [size_repr(&input_embeddings)]);
+    out.step(
+        "input_embeddings_shape",
+        "2.8 Input embeddings = token + positional: shape",
+        [size_repr(&input_embeddings)],
+    );
 
     let tensors = vec![
         ("embedding_layer.weight", embedding_layer.weight().shallow_clone()),

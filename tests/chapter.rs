@@ -81,7 +81,10 @@ fn steps_carry_the_books_numbers() {
     assert!(step("preprocessed").ends_with("\n4690\n"));
     assert!(step("vocab").starts_with("1130\n('!', 0)\n('\"', 1)\n(\"'\", 2)\n"));
     assert!(step("vocab").ends_with("('Hermia', 50)\n"));
-    assert_eq!(step("v1_encode"), "[1, 56, 2, 850, 988, 602, 533, 746, 5, 1126, 596, 5, 1, 67, 7, 38, 851, 1108, 754, 793, 7]\n");
+    assert_eq!(
+        step("v1_encode"),
+        "[1, 56, 2, 850, 988, 602, 533, 746, 5, 1126, 596, 5, 1, 67, 7, 38, 851, 1108, 754, 793, 7]\n"
+    );
     assert_eq!(step("v1_unknown"), "KeyError: 'Hello'\n");
     assert_eq!(step("v2_encode"), "[1131, 5, 355, 1126, 628, 975, 10, 1130, 55, 988, 956, 984, 722, 988, 1131, 7]\n");
     assert_eq!(

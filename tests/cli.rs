@@ -59,7 +59,10 @@ fn walkthrough_json_names_the_books_variables() {
     }
     // sha256 of PyTorch's torch.manual_seed(123); nn.Embedding(6, 3).weight, from
     // `tests/reference/chapter2.py walkthrough`.
-    assert_eq!(json["embedding_layer.weight"]["sha256"], "2f784467177dbc254fe7edec2d6e4859079bdf6c16cfc308912b52fadf651405");
+    assert_eq!(
+        json["embedding_layer.weight"]["sha256"],
+        "2f784467177dbc254fe7edec2d6e4859079bdf6c16cfc308912b52fadf651405"
+    );
     assert_eq!(json["input_embeddings"]["shape"], serde_json::json!([8, 4, 256]));
 }
 
@@ -76,7 +79,21 @@ fn embed_prints_weight_and_lookup() {
 fn batches_of_number_data_end_as_in_the_book() {
     let numbers = temp_file("numbers.txt", &token_embeddings::data::number_text(1000));
     let path = numbers.to_str().unwrap();
-    let args = ["batches", "--text", path, "--tokenizer", "numbers", "--batch-size", "2", "--max-length", "4", "--stride", "4", "--seed", "123"];
+    let args = [
+        "batches",
+        "--text",
+        path,
+        "--tokenizer",
+        "numbers",
+        "--batch-size",
+        "2",
+        "--max-length",
+        "4",
+        "--stride",
+        "4",
+        "--seed",
+        "123",
+    ];
     let output = cli(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -89,7 +106,10 @@ fn batches_of_number_data_end_as_in_the_book() {
 #[test]
 fn tokenize_with_each_tokenizer() {
     assert_eq!(stdout(&cli(&["tokenize", "Akwirw ier"])), "[33901, 86, 343, 86, 220, 959]\n");
-    assert_eq!(stdout(&cli(&["tokenize", "--tokenizer", "simple-v2", "Hello, do you like tea?"])), "[1131, 5, 355, 1126, 628, 975, 10]\n");
+    assert_eq!(
+        stdout(&cli(&["tokenize", "--tokenizer", "simple-v2", "Hello, do you like tea?"])),
+        "[1131, 5, 355, 1126, 628, 975, 10]\n"
+    );
     assert_fails(&cli(&["tokenize", "--tokenizer", "simple-v1", "Hello, do"]), 1, "'Hello' is not in the vocabulary");
 }
 
@@ -141,7 +161,10 @@ fn compare_without_pytorch_exits_2_and_says_how_to_set_up() {
 #[test]
 fn compare_with_a_python_lacking_torch_exits_2() {
     // The interpreter the venv was made from: a Python without this project's torch.
-    let script = temp_file("python-without-torch", "#!/bin/sh\nexec python3 -S -c 'import sys; sys.exit(\"No module named torch\")' \"$@\"\n");
+    let script = temp_file(
+        "python-without-torch",
+        "#!/bin/sh\nexec python3 -S -c 'import sys; sys.exit(\"No module named torch\")' \"$@\"\n",
+    );
     std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
         .arg("compare")

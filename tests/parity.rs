@@ -30,7 +30,11 @@ fn assert_parity(ops: Value) {
     let python = reference::ops(&ops).expect("the PyTorch reference runs (run `make setup` if it is missing)");
     let rust = {
         let _guard = GENERATOR.lock().unwrap_or_else(|p| p.into_inner());
-        ops.as_array().unwrap().iter().map(|op| run_op(op).unwrap_or_else(|e| panic!("{op}: {e:#}"))).collect::<Vec<_>>()
+        ops.as_array()
+            .unwrap()
+            .iter()
+            .map(|op| run_op(op).unwrap_or_else(|e| panic!("{op}: {e:#}")))
+            .collect::<Vec<_>>()
     };
     assert_eq!(python.len(), rust.len());
     for ((op, ours), theirs) in ops.as_array().unwrap().iter().zip(&rust).zip(&python) {
@@ -84,7 +88,10 @@ fn id_tensor(ids: &Value) -> Result<Tensor> {
                 }
                 items.iter().try_for_each(|item| walk(item, depth + 1, shape, flat))
             }
-            _ => Ok(flat.push(v.as_i64().context("id")?)),
+            _ => {
+                flat.push(v.as_i64().context("id")?);
+                Ok(())
+            }
         }
     }
     let (mut shape, mut flat) = (Vec::new(), Vec::new());
@@ -177,9 +184,12 @@ fn run_op(op: &Value) -> Result<Value> {
             let kind = kind_of(op["dtype"].as_str().unwrap_or("float32"))?;
             let values = op["values"].as_array().context("values")?;
             let t = match kind {
-                Kind::Bool => Tensor::from_slice(&values.iter().map(|v| v.as_bool().unwrap_or(false)).collect::<Vec<_>>()),
+                Kind::Bool => {
+                    Tensor::from_slice(&values.iter().map(|v| v.as_bool().unwrap_or(false)).collect::<Vec<_>>())
+                }
                 Kind::Int64 | Kind::Int | Kind::Uint8 => {
-                    Tensor::from_slice(&values.iter().map(|v| v.as_i64().unwrap_or(0)).collect::<Vec<_>>()).to_kind(kind)
+                    Tensor::from_slice(&values.iter().map(|v| v.as_i64().unwrap_or(0)).collect::<Vec<_>>())
+                        .to_kind(kind)
                 }
                 _ => {
                     let floats: Vec<f64> = values
@@ -204,7 +214,11 @@ fn run_op(op: &Value) -> Result<Value> {
         }
         "print_randn" => {
             let scale = op["scale"].as_f64().unwrap_or(1.0);
-            let mut t = Tensor::f_randn(shape(op)?, (Kind::Float, Device::Cpu))?.set_requires_grad(flag(op, "requires_grad", false));
+            let mut t = Tensor::f_randn(shape(op)?, (Kind::Float, Device::Cpu))?.set_requires_grad(flag(
+                op,
+                "requires_grad",
+                false,
+            ));
             if scale != 1.0 {
                 // Python's `t * 2.0` wraps the number in a 0-d tensor (mul.Tensor, MulBackward0);
                 // tch's mul_scalar would be mul.Scalar and print MulBackward1.
@@ -288,7 +302,8 @@ fn seeds_python_accepts_beyond_int64() {
 #[test]
 fn shuffled_loaders_on_the_verdict() {
     let mut ops = Vec::new();
-    let cases = [(1, 4, 1, true), (3, 4, 4, false), (8, 4, 4, true), (4, 256, 128, true), (5, 32, 7, false), (2, 16, 64, true)];
+    let cases =
+        [(1, 4, 1, true), (3, 4, 4, false), (8, 4, 4, true), (4, 256, 128, true), (5, 32, 7, false), (2, 16, 64, true)];
     for (i, &(batch_size, max_length, stride, drop_last)) in cases.iter().enumerate() {
         ops.push(json!({ "op": "manual_seed", "seed": SEEDS[i % SEEDS.len()] }));
         ops.push(json!({
@@ -303,7 +318,9 @@ fn shuffled_loaders_on_the_verdict() {
 fn loaders_on_number_data() {
     let mut ops = Vec::new();
     for &seed in &SEEDS {
-        for (batch_size, max_length, stride, shuffle, drop_last) in [(2, 4, 4, true, true), (3, 5, 2, true, false), (7, 4, 1, false, false)] {
+        for (batch_size, max_length, stride, shuffle, drop_last) in
+            [(2, 4, 4, true, true), (3, 5, 2, true, false), (7, 4, 1, false, false)]
+        {
             ops.push(json!({ "op": "manual_seed", "seed": seed }));
             ops.push(json!({
                 "op": "loader", "numbers": 1000, "batch_size": batch_size, "max_length": max_length,
