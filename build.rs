@@ -24,8 +24,8 @@ fn main() {
         .flag("-std=c++17")
         .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={abi}"))
         .flag("-DGLOG_USE_GLOG_EXPORT")
-        .file("csrc/autograd_name.cpp")
+        .file("src/autograd_name.cpp")
         .compile("token_embeddings_autograd");
-    println!("cargo:rerun-if-changed=csrc/autograd_name.cpp");
+    println!("cargo:rerun-if-changed=src/autograd_name.cpp");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
 }

@@ -1,6 +1,6 @@
 //! What PyTorch's printing needs from autograd but tch does not expose: the name of the
 //! operation that produced a tensor (`grad_fn=<EmbeddingBackward0>`). Read through a small
-//! C++ shim (`csrc/autograd_name.cpp`) over libtorch's own `Node::name()`.
+//! C++ shim (`src/autograd_name.cpp`) over libtorch's own `Node::name()`.
 
 use std::ffi::{c_char, c_int, CStr};
 
