@@ -59,21 +59,27 @@ pub fn check_pytorch() -> Result<String> {
         return Err(PyTorchMissing(format!("{} cannot import torch ({last})", python.display())).into());
     }
     let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    // Wheels report e.g. "2.13.0+cu130": the local part names the build, not the version.
-    if version.split('+').next() != Some(PYTORCH_VERSION) {
-        return Err(PyTorchMissing(format!(
-            "{} has torch {version}, but tch 0.26 needs {PYTORCH_VERSION}",
-            python.display()
-        ))
-        .into());
-    }
+    check_version(&version)?;
     Ok(version)
 }
 
+/// Wheels report e.g. "2.13.0+cu130": the local part names the build, not the version.
+fn check_version(version: &str) -> Result<()> {
+    if version.split('+').next() != Some(PYTORCH_VERSION) {
+        return Err(PyTorchMissing(format!(
+            "{} has torch {version}, but tch 0.26 needs {PYTORCH_VERSION}",
+            python().display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// Runs the reference with `args`, feeding `stdin`, and parses the one JSON object it prints.
+/// The reference reports its torch version, which must be the one tch links.
 pub fn run(args: &[&str], stdin: Option<&str>) -> Result<Value> {
-    check_pytorch()?;
-    let mut child = Command::new(python())
+    let python = python();
+    let mut child = Command::new(&python)
         .arg(script())
         .args(args)
         .current_dir(crate_dir())
@@ -81,7 +87,7 @@ pub fn run(args: &[&str], stdin: Option<&str>) -> Result<Value> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("starting the PyTorch reference {}", script().display()))?;
+        .map_err(|err| PyTorchMissing(format!("cannot run {}: {err}", python.display())))?;
     {
         let mut input = child.stdin.take().expect("stdin is piped");
         if let Some(text) = stdin {
@@ -90,9 +96,16 @@ pub fn run(args: &[&str], stdin: Option<&str>) -> Result<Value> {
     }
     let output = child.wait_with_output().context("waiting for the PyTorch reference")?;
     if !output.status.success() {
-        bail!("the PyTorch reference failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("No module named 'torch'") || stderr.contains("No module named 'tiktoken'") {
+            let last = stderr.lines().last().unwrap_or("no output");
+            return Err(PyTorchMissing(format!("{} cannot import torch ({last})", python.display())).into());
+        }
+        bail!("the PyTorch reference failed ({}): {}", output.status, stderr.trim());
     }
-    serde_json::from_slice(&output.stdout).context("reading the PyTorch reference's JSON")
+    let result: Value = serde_json::from_slice(&output.stdout).context("reading the PyTorch reference's JSON")?;
+    check_version(result["torch_version"].as_str().unwrap_or("unknown"))?;
+    Ok(result)
 }
 
 /// `chapter2.py walkthrough [--text PATH]`: the chapter's printed steps and tensors in PyTorch.

@@ -160,11 +160,8 @@ fn compare_without_pytorch_exits_2_and_says_how_to_set_up() {
 
 #[test]
 fn compare_with_a_python_lacking_torch_exits_2() {
-    // The interpreter the venv was made from: a Python without this project's torch.
-    let script = temp_file(
-        "python-without-torch",
-        "#!/bin/sh\nexec python3 -S -c 'import sys; sys.exit(\"No module named torch\")' \"$@\"\n",
-    );
+    // The machine's Python without its site-packages: no torch there.
+    let script = temp_file("python-without-torch", "#!/bin/sh\nexec python3 -S \"$@\"\n");
     std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
         .arg("compare")
@@ -172,4 +169,20 @@ fn compare_with_a_python_lacking_torch_exits_2() {
         .output()
         .unwrap();
     assert_fails(&output, 2, "cannot import torch");
+}
+
+#[test]
+fn compare_with_another_torch_version_exits_2() {
+    // A stand-in reference that answers like chapter2.py but from torch 2.12.
+    let script = temp_file(
+        "python-with-torch-2-12",
+        "#!/bin/sh\necho '{\"steps\": [], \"tensors\": {}, \"torch_version\": \"2.12.0+cpu\"}'\n",
+    );
+    std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
+        .arg("compare")
+        .env("TOKEN_EMBEDDINGS_PYTHON", &script)
+        .output()
+        .unwrap();
+    assert_fails(&output, 2, "has torch 2.12.0+cpu, but tch 0.26 needs 2.13.0");
 }

@@ -701,6 +701,7 @@ def main():
             result = run_ops(sys.stdin.read())
     except UserError as e:
         fail(str(e))
+    result["torch_version"] = torch.__version__  # the Rust side checks it is the one tch links
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
