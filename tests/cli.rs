@@ -148,41 +148,38 @@ fn cuda_without_a_gpu_is_a_clear_error() {
     assert_fails(&cli(&["batches", "--device", "cuda"]), 1, "CUDA device 0 is not available");
 }
 
+/// Runs `compare` with `TOKEN_EMBEDDINGS_PYTHON` pointing at `python`.
+fn compare_with(python: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
+        .arg("compare")
+        .env("TOKEN_EMBEDDINGS_PYTHON", python)
+        .output()
+        .unwrap()
+}
+
+/// A shell script standing in for Python.
+fn fake_python(name: &str, script: &str) -> PathBuf {
+    let path = temp_file(name, script);
+    Command::new("chmod").args(["+x", path.to_str().unwrap()]).status().unwrap();
+    path
+}
+
 #[test]
 fn compare_without_pytorch_exits_2_and_says_how_to_set_up() {
-    let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
-        .arg("compare")
-        .env("TOKEN_EMBEDDINGS_PYTHON", "/no/such/python")
-        .output()
-        .unwrap();
-    assert_fails(&output, 2, "make setup");
+    assert_fails(&compare_with("/no/such/python".as_ref()), 2, "make setup");
 }
 
 #[test]
 fn compare_with_a_python_lacking_torch_exits_2() {
     // The machine's Python without its site-packages: no torch there.
-    let script = temp_file("python-without-torch", "#!/bin/sh\nexec python3 -S \"$@\"\n");
-    std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
-        .arg("compare")
-        .env("TOKEN_EMBEDDINGS_PYTHON", &script)
-        .output()
-        .unwrap();
-    assert_fails(&output, 2, "cannot import torch");
+    let python = fake_python("python-without-torch", "#!/bin/sh\nexec python3 -S \"$@\"\n");
+    assert_fails(&compare_with(&python), 2, "cannot import torch");
 }
 
 #[test]
 fn compare_with_another_torch_version_exits_2() {
     // A stand-in reference that answers like chapter2.py but from torch 2.12.
-    let script = temp_file(
-        "python-with-torch-2-12",
-        "#!/bin/sh\necho '{\"steps\": [], \"tensors\": {}, \"torch_version\": \"2.12.0+cpu\"}'\n",
-    );
-    std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
-        .arg("compare")
-        .env("TOKEN_EMBEDDINGS_PYTHON", &script)
-        .output()
-        .unwrap();
-    assert_fails(&output, 2, "has torch 2.12.0+cpu, but tch 0.26 needs 2.13.0");
+    let reply = r#"{"steps": [], "tensors": {}, "torch_version": "2.12.0+cpu"}"#;
+    let python = fake_python("python-with-torch-2-12", &format!("#!/bin/sh\necho '{reply}'\n"));
+    assert_fails(&compare_with(&python), 2, "has torch 2.12.0+cpu, but tch 0.26 needs 2.13.0");
 }
