@@ -12,7 +12,7 @@ CARGO_BIN := $(HOME)/.cargo/bin
 EVCXR := $(CARGO_BIN)/evcxr_jupyter
 KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
 
-.PHONY: run test setup python kernel evcxr notebook clean-notebook-cache
+.PHONY: run test setup python kernel evcxr crates notebook clean-notebook-cache
 
 run: setup
 	cargo run -- compare
@@ -24,7 +24,11 @@ test: setup
 notebook: setup
 	cd notebooks && ../$(VENV)/bin/jupyter lab
 
-setup: python kernel
+setup: python kernel crates
+
+# Every crate in Cargo.lock, the notebooks' optional ones too: the kernel compiles cells offline.
+crates:
+	cargo fetch --locked
 
 python: $(VENV)/.installed $(VENV)/torch
 
