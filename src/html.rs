@@ -42,10 +42,23 @@ pub fn tensor_table(tensor: &Tensor) -> Result<Option<String>> {
 }
 
 /// Writes a display for the evcxr kernel: the PyTorch text as `text/plain` (what a diff or a
-/// terminal shows) and the table as `text/html` (what JupyterLab shows).
+/// terminal shows) and, as `text/html` (what JupyterLab shows, one representation per output),
+/// the same text followed by the table.
 pub fn emit_display(text: &str, html: &str) {
-    println!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT");
-    println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
+    let html = format!("<pre>{}</pre>\n{html}", escape(text));
+    emit(&[("text/plain", text), ("text/html", &html)]);
+}
+
+/// Writes one evcxr display of a value in several representations (`(mime type, content)`
+/// pairs): the kernel collects them into one output, and the notebook shows the richest one
+/// it can. Called from a type's `evcxr_display`; a cell keeps one display per mime type.
+pub fn emit(parts: &[(&str, &str)]) {
+    let mut out = String::new();
+    for (mime, content) in parts {
+        out.push_str(&format!("EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT\n"));
+    }
+    // One write, so that nothing else the cell prints can land between the markers.
+    print!("{out}");
 }
 
 fn shade(value: f64, scale: f64) -> String {

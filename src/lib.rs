@@ -27,6 +27,8 @@ pub mod data;
 pub mod embedding;
 pub mod html;
 pub mod linear;
+#[cfg(feature = "plots")]
+pub mod plots;
 pub mod positional;
 pub mod printing;
 pub mod random;
