@@ -18,7 +18,7 @@ run: setup
 	cargo run -- compare
 
 test: setup
-	cargo test --no-fail-fast
+	cargo test --all-features --no-fail-fast
 
 # Start JupyterLab on the notebooks with the Rust kernel.
 notebook: setup
