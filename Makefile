@@ -12,7 +12,7 @@ CARGO_BIN := $(HOME)/.cargo/bin
 EVCXR := $(CARGO_BIN)/evcxr_jupyter
 KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
 
-.PHONY: run test setup python kernel evcxr crates notebook clean-notebook-cache
+.PHONY: run test setup python kernel evcxr crates notebook notebook-timings clean-notebook-cache
 
 run: setup
 	cargo run -- compare
@@ -61,6 +61,16 @@ evcxr:
 	  echo "installing evcxr_jupyter $(EVCXR_VERSION) (about 15 min the first time)"; \
 	  cargo install --locked evcxr_jupyter --version $(EVCXR_VERSION); \
 	fi
+
+# How long the notebooks take through the kernel: the first one on an empty build folder (cold),
+# then every one again on the kept folder (warm). A benchmark, not a test: it only prints.
+notebook-timings: setup
+	@rm -rf target/evcxr
+	@TIMEFORMAT='%1R s'; kind=cold; for nb in notebooks/01-*.ipynb notebooks/*.ipynb; do \
+	  printf '%-5s %-36s ' $$kind $$(basename $$nb); kind=warm; \
+	  time $(VENV)/bin/python tests/run_notebook.py $$nb > /dev/null 2> target/notebook-run.log \
+	    || { cat target/notebook-run.log; exit 1; }; \
+	done
 
 # Drop the notebooks' compiled cells (the next notebook run compiles the crate again).
 clean-notebook-cache:
