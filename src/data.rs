@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use tch::{Device, Tensor};
 
 use crate::printing;
@@ -262,9 +262,6 @@ pub fn create_dataloader_v1(
     stride: usize,
     options: LoaderOptions,
 ) -> Result<DataLoader> {
-    if options.batch_size == 0 {
-        bail!("batch_size must be at least 1");
-    }
     DataLoader::new(GptDatasetV1::from_text(text, max_length, stride)?, options)
 }
 
