@@ -27,6 +27,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
 use tch::{Device, Kind, Tensor};
 
+use crate::html::escape;
 use crate::printing::element_strings;
 
 /// A picture for a notebook: an SVG document and a one-line description of it.
@@ -538,10 +539,6 @@ fn nice_step(n: usize) -> usize {
         step *= 2;
     }
     step
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Standard base64 with padding (RFC 4648), for the `<img>` data URI.

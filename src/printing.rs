@@ -73,8 +73,7 @@ pub fn parameter_repr(tensor: &Tensor) -> Result<String> {
 
 /// `str(t.shape)`: `torch.Size([8, 4, 256])`.
 pub fn size_repr(tensor: &Tensor) -> String {
-    let dims: Vec<String> = tensor.size().iter().map(i64::to_string).collect();
-    format!("torch.Size([{}])", dims.join(", "))
+    TorchSize(tensor.size()).to_string()
 }
 
 /// `repr([a, b])` of a list of tensors, as a DataLoader batch prints: `[tensor(...), tensor(...)]`.

@@ -13,21 +13,18 @@
 //! `.venv/bin/python tests/run_notebook.py notebooks/NAME.ipynb --write`, then
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test notebooks`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
+use token_embeddings::reference::python;
 
 /// One kernel build folder for all notebooks: one notebook at a time.
 static KERNEL: Mutex<()> = Mutex::new(());
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> PathBuf {
-    std::env::var_os("TOKEN_EMBEDDINGS_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".venv/bin/python"))
 }
 
 /// The comparable outputs of each code cell of a notebook's JSON, in the form that
