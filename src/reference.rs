@@ -46,23 +46,6 @@ pub fn script() -> PathBuf {
     crate_dir().join("tests/reference/chapter2.py")
 }
 
-/// Checks that Python runs and imports torch 2.13.0; returns the version string.
-pub fn check_pytorch() -> Result<String> {
-    let python = python();
-    let output = Command::new(&python)
-        .args(["-c", "import torch; print(torch.__version__)"])
-        .output()
-        .map_err(|err| PyTorchMissing(format!("cannot run {}: {err}", python.display())))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr.lines().last().unwrap_or("no output");
-        return Err(PyTorchMissing(format!("{} cannot import torch ({last})", python.display())).into());
-    }
-    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    check_version(&version)?;
-    Ok(version)
-}
-
 /// Wheels report e.g. "2.13.0+cu130": the local part names the build, not the version.
 fn check_version(version: &str) -> Result<()> {
     if version.split('+').next() != Some(PYTORCH_VERSION) {
