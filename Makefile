@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine:
-#   make run    set up, build, and compare the chapter in Rust with a live PyTorch run
-#   make test   set up, build, and run every test (unit, snapshots, PyTorch parity, notebooks)
+#   make run    set up what compare needs (PyTorch, crates), build, and compare the chapter in Rust
+#               with a live PyTorch run
+#   make test   set up everything (also the notebook kernel), build, and run every test (unit,
+#               snapshots, PyTorch parity, notebooks)
 # Each set-up step is skipped when what it makes is already there and current.
 
 SHELL := /bin/bash
@@ -14,7 +16,7 @@ KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
 
 .PHONY: run test setup python kernel evcxr crates notebook notebook-timings clean-notebook-cache
 
-run: setup
+run: python crates
 	cargo run -- compare
 
 test: setup
@@ -34,9 +36,10 @@ python: $(VENV)/.installed $(VENV)/torch
 
 # The venv with torch==2.13.0 from PyPI (a CUDA build that also runs on CPU, ~4.7 GB).
 # Reinstalled only when requirements.txt changes; fails if torch is not the right version.
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-book.txt
 	@test -x $(VENV)/bin/python || { echo "venv: creating $(VENV) and installing torch==$(TORCH_VERSION) from PyPI (about 90 s)"; $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-book.txt
 	$(VENV)/bin/python -c 'import torch; v = torch.__version__.split("+")[0]; assert v == "$(TORCH_VERSION)", f"torch {v} installed, $(TORCH_VERSION) needed"'
 	@touch $@
 

@@ -31,6 +31,7 @@ pub mod linear;
 pub mod plots;
 pub mod positional;
 pub mod printing;
+pub mod pyrepr;
 pub mod random;
 pub mod reference;
 pub mod summary;

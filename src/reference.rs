@@ -41,9 +41,15 @@ pub fn python() -> PathBuf {
         .unwrap_or_else(|| crate_dir().join(".venv/bin/python"))
 }
 
-/// The reference script.
+/// The chapter's reference script.
 pub fn script() -> PathBuf {
-    crate_dir().join("tests/reference/chapter2.py")
+    script_named("chapter2.py")
+}
+
+/// A reference script in `tests/reference/` (one per area: `chapter2.py`, and one file for each
+/// topic beyond the chapter).
+pub fn script_named(name: &str) -> PathBuf {
+    crate_dir().join("tests/reference").join(name)
 }
 
 /// Wheels report e.g. "2.13.0+cu130": the local part names the build, not the version.
@@ -58,12 +64,18 @@ fn check_version(version: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs the reference with `args`, feeding `stdin`, and parses the one JSON object it prints.
-/// The reference reports its torch version, which must be the one tch links.
+/// Runs the chapter's reference with `args`, feeding `stdin`, and parses the one JSON object it
+/// prints. The reference reports its torch version, which must be the one tch links.
 pub fn run(args: &[&str], stdin: Option<&str>) -> Result<Value> {
+    run_script("chapter2.py", args, stdin)
+}
+
+/// Runs the reference script `name` (in `tests/reference/`) as [`run`] runs the chapter's. Every
+/// script prints one JSON object with a `torch_version` key.
+pub fn run_script(name: &str, args: &[&str], stdin: Option<&str>) -> Result<Value> {
     let python = python();
     let mut child = Command::new(&python)
-        .arg(script())
+        .arg(script_named(name))
         .args(args)
         .current_dir(crate_dir())
         .stdin(Stdio::piped())

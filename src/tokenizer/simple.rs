@@ -1,17 +1,16 @@
-//! Turning text into token ids and back (book sections 2.2–2.5).
-//!
-//! Two kinds of tokenizer, as in the chapter:
-//! - [`SimpleTokenizerV1`] / [`SimpleTokenizerV2`]: split on punctuation and white space with the
-//!   book's regular expression, then look each piece up in a vocabulary built from the text.
-//!   V1 fails on a piece it has never seen; V2 maps it to `<|unk|>` and knows `<|endoftext|>`.
-//! - [`Gpt2Tokenizer`]: GPT-2's byte-pair encoding (tiktoken's `r50k_base`, which is what
-//!   `tiktoken.get_encoding("gpt2")` loads), which never needs `<|unk|>`.
+//! The book's simple tokenizers (sections 2.3–2.4): split on punctuation and white space with
+//! the book's regular expression, then look each piece up in a vocabulary built from the text.
+//! [`SimpleTokenizerV1`] fails on a piece it has never seen; [`SimpleTokenizerV2`] maps it to
+//! `<|unk|>` and knows `<|endoftext|>`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use regex::Regex;
+
+use super::{END_OF_TEXT, UNKNOWN};
+use crate::pyrepr::python_str_repr;
 
 /// The book's split rule: `re.split(r'([,.:;?_!"()\']|--|\s)', text)`.
 static SPLIT_RULE: LazyLock<Regex> =
@@ -22,13 +21,6 @@ static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"\
 static V2_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\s+([,.:;?!"()'])"#).expect("valid rule"));
 
-/// The special token that separates two unrelated texts.
-pub const END_OF_TEXT: &str = "<|endoftext|>";
-/// The special token V2 uses for a piece that is not in the vocabulary.
-pub const UNKNOWN: &str = "<|unk|>";
-
-/// Splits text the way the book does: on `, . : ; ? _ ! " ( ) '`, `--` and white space, keeping
-/// the punctuation as pieces of its own, stripping each piece and dropping empty ones.
 ///
 /// ```
 /// use token_embeddings::tokenizer::split_text;
@@ -130,45 +122,6 @@ impl Vocab {
     }
 }
 
-/// Formats `(token, id)` as Python prints a tuple: `('!', 0)`, `("'", 2)`, `('<|unk|>', 1131)`.
-pub fn python_pair(token: &str, id: i64) -> String {
-    format!("({}, {id})", python_str_repr(token))
-}
-
-/// Python's `repr` of a string: single quotes unless the text holds a single quote and no double.
-pub fn python_str_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `repr` of a list of strings: `['I', 'HAD', ',']`.
-pub fn python_str_list(items: &[impl AsRef<str>]) -> String {
-    let items: Vec<String> = items.iter().map(|s| python_str_repr(s.as_ref())).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// Python's `repr` of a list of integers: `[1, 56, 2]`.
-pub fn python_int_list(items: &[i64]) -> String {
-    let items: Vec<String> = items.iter().map(i64::to_string).collect();
-    format!("[{}]", items.join(", "))
-}
-
 /// The book's first tokenizer: fails on any piece that is not in its vocabulary.
 #[derive(Debug, Clone)]
 pub struct SimpleTokenizerV1 {
@@ -243,75 +196,10 @@ impl SimpleTokenizerV2 {
     }
 }
 
-/// GPT-2's byte-pair encoding, as `tiktoken.get_encoding("gpt2")` in the book.
-///
-/// `encode` allows `<|endoftext|>` (the book's `allowed_special={"<|endoftext|>"}`), so the
-/// marker becomes the single id 50256. [`Gpt2Tokenizer::encode_ordinary`] treats it as plain text.
-///
-/// ```
-/// use token_embeddings::tokenizer::Gpt2Tokenizer;
-/// let gpt2 = Gpt2Tokenizer::new();
-/// assert_eq!(gpt2.encode("Akwirw ier")?, [33901, 86, 343, 86, 220, 959]);
-/// assert_eq!(gpt2.encode("<|endoftext|>")?, [50256]);
-/// # anyhow::Ok(())
-/// ```
-#[derive(Clone, Copy)]
-pub struct Gpt2Tokenizer {
-    bpe: &'static tiktoken_rs::CoreBPE,
-}
-
-impl Default for Gpt2Tokenizer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Debug for Gpt2Tokenizer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Gpt2Tokenizer(r50k_base)")
-    }
-}
-
-impl Gpt2Tokenizer {
-    /// Number of ids GPT-2 knows: 50,000 merges, 256 bytes and `<|endoftext|>`.
-    pub const VOCAB_SIZE: i64 = 50257;
-
-    /// The r50k_base ranks are compiled into tiktoken-rs: no file, no network.
-    pub fn new() -> Self {
-        Self { bpe: tiktoken_rs::r50k_base_singleton() }
-    }
-
-    /// Encodes text, with `<|endoftext|>` allowed as the special token 50256.
-    pub fn encode(&self, text: &str) -> Result<Vec<i64>> {
-        let allowed: HashSet<&str> = HashSet::from([END_OF_TEXT]);
-        let (ranks, _) = self.bpe.encode(text, &allowed).context("GPT-2 byte-pair encoding")?;
-        Ok(ranks.into_iter().map(i64::from).collect())
-    }
-
-    /// Encodes text with no special tokens: `<|endoftext|>` is split like any other text.
-    pub fn encode_ordinary(&self, text: &str) -> Vec<i64> {
-        self.bpe.encode_ordinary(text).into_iter().map(i64::from).collect()
-    }
-
-    /// Decodes ids back to text; an id outside `0..50257` is an error.
-    pub fn decode(&self, ids: &[i64]) -> Result<String> {
-        let ranks = ids
-            .iter()
-            .map(|&id| {
-                if (0..Self::VOCAB_SIZE).contains(&id) {
-                    Ok(id as u32)
-                } else {
-                    bail!("token id {id} is outside GPT-2's vocabulary 0..{}", Self::VOCAB_SIZE)
-                }
-            })
-            .collect::<Result<Vec<u32>>>()?;
-        self.bpe.decode(&ranks).context("decoding GPT-2 token ids")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pyrepr::{python_pair, python_str_list};
 
     fn verdict() -> String {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/the-verdict.txt")).unwrap()
@@ -369,21 +257,4 @@ mod tests {
         assert!(SimpleTokenizerV2::new(Vocab::from_text("a b")).is_err());
     }
 
-    #[test]
-    fn gpt2_matches_tiktoken() {
-        let gpt2 = Gpt2Tokenizer::new();
-        let text = "Hello, do you like tea? <|endoftext|> In the sunlit terracesof someunknownPlace.";
-        let ids = gpt2.encode(text).unwrap();
-        assert_eq!(
-            ids,
-            [
-                15496, 11, 466, 345, 588, 8887, 30, 220, 50256, 554, 262, 4252, 18250, 8812, 2114, 1659, 617, 34680,
-                27271, 13
-            ]
-        );
-        assert_eq!(gpt2.decode(&ids).unwrap(), text);
-        assert_eq!(gpt2.encode(&verdict()).unwrap().len(), 5145);
-        assert_eq!(gpt2.encode_ordinary("<|endoftext|>"), [27, 91, 437, 1659, 5239, 91, 29]);
-        assert!(gpt2.decode(&[50257]).is_err());
-    }
 }

@@ -1,4 +1,4 @@
-//! Absolute positional embeddings (book section 2.8).
+//! Learned absolute positional embeddings, as GPT-2 and the book use them (section 2.8).
 //!
 //! Token embeddings alone give the same vector to a token wherever it stands. A second table,
 //! one trainable vector per position `0..context_length`, is added to every sequence in the
