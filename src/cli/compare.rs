@@ -22,6 +22,7 @@ pub struct Args {
 }
 
 pub fn run(Args { text, full }: Args) -> Result<ExitCode> {
+    let raw_text = read_text_or_verdict(text.as_ref())?;
     let rust = walkthrough::run(&raw_text, Device::Cpu)?;
     let python = reference::walkthrough(text.as_deref())?;
     let version = python["torch_version"].as_str().unwrap_or("unknown");
