@@ -2,37 +2,64 @@
 //!
 //! A row per token id (or per position), a column per embedding dimension, each cell shaded
 //! by its value: red for positive, blue for negative. The numbers are the same strings
-//! PyTorch's `print` shows.
+//! PyTorch's `print` shows, under the same print options, and a tensor that `print` summarises
+//! is summarised the same way: its edge rows and columns, with a `...` row and column between.
 
 use anyhow::Result;
 use tch::Tensor;
 
-use crate::printing::element_strings;
+use crate::printing::{get_printoptions, shown_cells, PrintOptions};
 
-/// An HTML table of a 1-D or 2-D tensor with at most 1000 elements; `None` for anything else.
+/// An HTML table of a non-empty 1-D or 2-D tensor under the current print options; `None` for
+/// anything else.
 pub fn tensor_table(tensor: &Tensor) -> Result<Option<String>> {
-    let (rows, cols) = match tensor.size()[..] {
-        [n] => (1, n as usize),
-        [r, c] => (r as usize, c as usize),
-        _ => return Ok(None),
+    tensor_table_with(tensor, &get_printoptions())
+}
+
+/// [`tensor_table`] under the given print options. `None` also when the options show no element
+/// (a summarised tensor with `edgeitems` 0).
+pub fn tensor_table_with(tensor: &Tensor, options: &PrintOptions) -> Result<Option<String>> {
+    if !matches!(tensor.dim(), 1 | 2) || tensor.numel() == 0 {
+        return Ok(None);
+    }
+    let summarize = tensor.numel() as f64 > options.threshold;
+    if summarize && options.edgeitems == 0 {
+        return Ok(None);
+    }
+    let shown = shown_cells(tensor, options)?;
+    let edges = shown.shown();
+    // Entries in print order: the index in the tensor and the position among the fetched ones;
+    // `None` is the `...` between the edges.
+    let labelled = |dim: usize| -> Vec<Option<(i64, usize)>> {
+        let indices = edges.indices(dim);
+        edges.entries(dim).into_iter().map(|e| e.map(|pos| (indices[pos], pos))).collect()
     };
-    let Some(cells) = element_strings(tensor)? else { return Ok(None) };
-    let values: Vec<f64> = cells.iter().map(|c| c.trim_end_matches('.').parse().unwrap_or(0.0)).collect();
-    let scale = values.iter().fold(0.0f64, |m, v| if v.is_finite() { m.max(v.abs()) } else { m });
+    let (rows, cols) = if shown.shape.len() == 1 { (vec![Some((0, 0))], labelled(0)) } else { (labelled(0), labelled(1)) };
+    let fetched_cols = if shown.shape.len() == 1 { edges.indices(0).len() } else { edges.indices(1).len() };
+    let scale = (0..shown.values.len())
+        .filter_map(|i| shown.values.real(i))
+        .fold(0.0f64, |m, v| if v.is_finite() { m.max(v.abs()) } else { m });
 
     let mut html = String::from("<table style=\"border-collapse:collapse;font-family:monospace\">\n<tr><th></th>");
-    for col in 0..cols {
-        html.push_str(&format!("<th style=\"padding:2px 6px;color:#666\">{col}</th>"));
+    for col in &cols {
+        let label = col.map_or("...".to_owned(), |(index, _)| index.to_string());
+        html.push_str(&format!("<th style=\"padding:2px 6px;color:#666\">{label}</th>"));
     }
     html.push_str("</tr>\n");
-    for row in 0..rows {
-        html.push_str(&format!("<tr><th style=\"padding:2px 6px;color:#666\">{row}</th>"));
-        for col in 0..cols {
-            let i = row * cols + col;
+    for row in &rows {
+        let label = row.map_or("...".to_owned(), |(index, _)| index.to_string());
+        html.push_str(&format!("<tr><th style=\"padding:2px 6px;color:#666\">{label}</th>"));
+        for col in &cols {
+            let (text, shade) = match (row, col) {
+                (Some((_, r)), Some((_, c))) => {
+                    let i = r * fetched_cols + c;
+                    (shown.cells[i].trim_start().to_owned(), shown.values.real(i).map_or("transparent".to_owned(), |v| shade(v, scale)))
+                }
+                _ => ("...".to_owned(), "transparent".to_owned()),
+            };
             html.push_str(&format!(
-                "<td style=\"padding:2px 6px;text-align:right;background:{}\">{}</td>",
-                shade(values[i], scale),
-                escape(&cells[i])
+                "<td style=\"padding:2px 6px;text-align:right;background:{shade}\">{}</td>",
+                escape(&text)
             ));
         }
         html.push_str("</tr>\n");
