@@ -34,11 +34,16 @@ pub fn tensor_table_with(tensor: &Tensor, options: &PrintOptions) -> Result<Opti
         let indices = edges.indices(dim);
         edges.entries(dim).into_iter().map(|e| e.map(|pos| (indices[pos], pos))).collect()
     };
-    let (rows, cols) = if shown.shape.len() == 1 { (vec![Some((0, 0))], labelled(0)) } else { (labelled(0), labelled(1)) };
+    let (rows, cols) =
+        if shown.shape.len() == 1 { (vec![Some((0, 0))], labelled(0)) } else { (labelled(0), labelled(1)) };
     let fetched_cols = if shown.shape.len() == 1 { edges.indices(0).len() } else { edges.indices(1).len() };
-    let scale = (0..shown.values.len())
-        .filter_map(|i| shown.values.real(i))
-        .fold(0.0f64, |m, v| if v.is_finite() { m.max(v.abs()) } else { m });
+    let scale = (0..shown.values.len()).filter_map(|i| shown.values.real(i)).fold(0.0f64, |m, v| {
+        if v.is_finite() {
+            m.max(v.abs())
+        } else {
+            m
+        }
+    });
 
     let mut html = String::from("<table style=\"border-collapse:collapse;font-family:monospace\">\n<tr><th></th>");
     for col in &cols {
@@ -53,7 +58,10 @@ pub fn tensor_table_with(tensor: &Tensor, options: &PrintOptions) -> Result<Opti
             let (text, shade) = match (row, col) {
                 (Some((_, r)), Some((_, c))) => {
                     let i = r * fetched_cols + c;
-                    (shown.cells[i].trim_start().to_owned(), shown.values.real(i).map_or("transparent".to_owned(), |v| shade(v, scale)))
+                    (
+                        shown.cells[i].trim_start().to_owned(),
+                        shown.values.real(i).map_or("transparent".to_owned(), |v| shade(v, scale)),
+                    )
                 }
                 _ => ("...".to_owned(), "transparent".to_owned()),
             };
@@ -103,4 +111,66 @@ fn shade(value: f64, scale: f64) -> String {
 /// Escapes text for HTML content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use tch::{Device, Kind};
+
+    use super::*;
+    use crate::printing::tensor_repr_with;
+
+    /// The cell texts of a table, row by row, without the header row and the row labels.
+    fn cells(html: &str) -> Vec<Vec<String>> {
+        html.lines()
+            .skip(2)
+            .filter(|line| line.starts_with("<tr>"))
+            .map(|line| {
+                line.split("<td")
+                    .skip(1)
+                    .map(|td| td[td.find('>').unwrap() + 1..td.find("</td>").unwrap()].to_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The numbers and `...` of a printed tensor, in order.
+    fn printed_items(text: &str) -> Vec<String> {
+        let body = text.trim_start_matches("tensor(");
+        let body = &body[..body.rfind(']').unwrap()];
+        body.split(|c: char| c == '[' || c == ']' || c == ',' || c.is_whitespace())
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn a_summarised_tensor_shows_its_edges_as_print_does() {
+        let t = Tensor::arange(2000, (Kind::Float, Device::Cpu)).reshape([40, 50]).f_div_scalar(7.0).unwrap();
+        for options in
+            [PrintOptions::DEFAULT, PrintOptions::SHORT, PrintOptions::DEFAULT.with_precision(1).with_edgeitems(1)]
+        {
+            let html = tensor_table_with(&t, &options).unwrap().unwrap();
+            let rows = cells(&html);
+            let edge = options.edgeitems;
+            assert_eq!(rows.len(), 2 * edge + 1);
+            assert!(rows[edge].iter().all(|c| c == "..."));
+            // Row by row, the numbers are the printed ones, with one `...` between the edge columns.
+            let flat: Vec<String> = rows.iter().filter(|r| r[0] != "...").flatten().cloned().collect();
+            let printed = printed_items(&tensor_repr_with(&t, &options).unwrap());
+            let printed: Vec<String> = printed.into_iter().filter(|item| item != "...").collect();
+            let ours: Vec<String> = flat.into_iter().filter(|item| item != "...").collect();
+            assert_eq!(ours, printed);
+            let header = html.lines().nth(1).unwrap();
+            assert!(header.contains(">49</th>") && header.contains(">...</th>") && !header.contains(">25</th>"));
+        }
+    }
+
+    #[test]
+    fn no_table_when_print_shows_no_element() {
+        let t = Tensor::zeros([40, 50], (Kind::Float, Device::Cpu));
+        assert!(tensor_table_with(&t, &PrintOptions::DEFAULT.with_edgeitems(0)).unwrap().is_none());
+        assert!(tensor_table_with(&t, &PrintOptions::FULL).unwrap().unwrap().contains(">49</th>"));
+        assert!(tensor_table_with(&t.reshape([2, 20, 50]), &PrintOptions::FULL).unwrap().is_none());
+    }
 }

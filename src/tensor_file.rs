@@ -91,8 +91,12 @@ pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
             };
             let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
             let numel: usize = view.shape().iter().product();
-            ensure!(view.data().len() == numel * kind.elt_size_in_bytes(), "tensor {name}: data size does not match its shape");
-            let tensor = Tensor::f_from_data_size(view.data(), &shape, kind).with_context(|| format!("tensor {name}"))?;
+            ensure!(
+                view.data().len() == numel * kind.elt_size_in_bytes(),
+                "tensor {name}: data size does not match its shape"
+            );
+            let tensor =
+                Tensor::f_from_data_size(view.data(), &shape, kind).with_context(|| format!("tensor {name}"))?;
             Ok((name.clone(), tensor))
         })
         .collect()

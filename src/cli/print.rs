@@ -62,7 +62,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let tensors = read_tensors(&args.file)?;
     let is_npy = matches!(tensors.as_slice(), [(name, _)] if name.is_empty());
     match (&args.name, is_npy) {
-        (Some(_), true) => bail!("--name picks a tensor of a .safetensors file; {} holds one array", args.file.display()),
+        (Some(_), true) => {
+            bail!("--name picks a tensor of a .safetensors file; {} holds one array", args.file.display())
+        }
         (Some(wanted), false) => {
             let Some((_, tensor)) = tensors.iter().find(|(name, _)| name == wanted) else {
                 let names: Vec<&str> = tensors.iter().map(|(name, _)| name.as_str()).collect();

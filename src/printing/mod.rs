@@ -414,7 +414,10 @@ mod tests {
         // The edges used to be fixed at [0, 1, 2, n-3, n-2, n-1] whatever edgeitems said.
         let t = Tensor::arange(2000, (Kind::Int64, Device::Cpu)).reshape([20, 100]);
         let one = DEFAULT.with_edgeitems(1);
-        assert_eq!(tensor_repr_with(&t, &one).unwrap(), "tensor([[   0,  ...,   99],\n        ...,\n        [1900,  ..., 1999]])");
+        assert_eq!(
+            tensor_repr_with(&t, &one).unwrap(),
+            "tensor([[   0,  ...,   99],\n        ...,\n        [1900,  ..., 1999]])"
+        );
         let four = DEFAULT.with_edgeitems(4).with_threshold(9.0);
         let t = Tensor::arange(10, (Kind::Int64, Device::Cpu)).reshape([10]);
         assert_eq!(tensor_repr_with(&t, &four).unwrap(), "tensor([0, 1, 2, 3,  ..., 6, 7, 8, 9])");
