@@ -14,7 +14,7 @@ use token_embeddings::linear::Linear;
 use token_embeddings::positional::PositionalEmbedding;
 use token_embeddings::printing::{
     get_printoptions, list, printoptions, set_printoptions, tensor_repr_with, tuple, PrintOptions, Profile,
-    PyTorchPrint, SetPrintOptions,
+    PyTorchPrint, SetPrintOptions, EVCXR_OPTIONS_VAR,
 };
 use token_embeddings::reference::run_script;
 use token_embeddings::tch::{Device, Kind, Tensor};
@@ -443,6 +443,36 @@ fn process_wide_options_and_scopes() {
     assert_eq!(get_printoptions(), PrintOptions::DEFAULT);
     assert!(set_printoptions(SetPrintOptions::new().threshold(f64::NAN)).is_err());
     assert_eq!(get_printoptions(), PrintOptions::DEFAULT);
+}
+
+/// evcxr links a copy of the crate into every notebook cell: there the process-wide options live in
+/// the environment, so a `set_printoptions` in one cell reaches the prints of the next. Runs itself
+/// in a child process that looks like evcxr's runtime (one thread, so changing the environment is safe).
+#[test]
+fn in_evcxr_process_wide_options_live_in_the_environment() {
+    const NAME: &str = "in_evcxr_process_wide_options_live_in_the_environment";
+    if std::env::var_os("EVCXR_IS_RUNTIME").is_none() {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--test-threads=1"])
+            .env("EVCXR_IS_RUNTIME", "1")
+            .env_remove(EVCXR_OPTIONS_VAR)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && stdout.contains("1 passed"), "{stdout}");
+        return;
+    }
+    // What this copy sets goes to the environment ...
+    set_printoptions(SetPrintOptions::new().precision(2)).unwrap();
+    assert_eq!(
+        std::env::var(EVCXR_OPTIONS_VAR).unwrap(),
+        "precision=2,threshold=1000,edgeitems=3,linewidth=80,sci_mode=None"
+    );
+    // ... and what another copy left there is what this one prints with.
+    std::env::set_var(EVCXR_OPTIONS_VAR, "precision=1,threshold=inf,edgeitems=3,linewidth=80,sci_mode=True");
+    assert_eq!(Tensor::from_slice(&[1.25f32]).pytorch().to_string(), "tensor([1.2e+00])");
+    set_printoptions(SetPrintOptions::new().linewidth(60)).unwrap();
+    assert_eq!(get_printoptions(), PrintOptions { precision: 1, linewidth: 60, ..PrintOptions::FULL });
 }
 
 #[test]

@@ -36,6 +36,7 @@ use format::{Formatter, Values};
 use layout::{add_suffixes, Layout, Shown};
 pub use options::{
     get_printoptions, printoptions, set_printoptions, with_printoptions, PrintOptions, Profile, SetPrintOptions,
+    EVCXR_OPTIONS_VAR,
 };
 
 /// `repr(t)` under the current options ([`get_printoptions`]): what `print(t)` writes, e.g. `tensor([1, 2, 3])`.

@@ -21,7 +21,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::RwLock;
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 /// The options PyTorch's printer reads (`torch._tensor_str.PRINT_OPTS`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -239,15 +239,80 @@ thread_local! {
     static SCOPED: Cell<Option<PrintOptions>> = const { Cell::new(None) };
 }
 
+/// Where the process-wide options live inside an evcxr notebook (which sets `EVCXR_IS_RUNTIME`).
+///
+/// evcxr links a copy of this crate into every cell, each with its own statics, so a
+/// `set_printoptions` in one cell would not reach the prints of the next; the process's environment
+/// is shared by all copies. (Outside evcxr the options stay in a static: changing the environment
+/// while other threads may read it is not safe.)
+pub const EVCXR_OPTIONS_VAR: &str = "TOKEN_EMBEDDINGS_PRINTOPTIONS";
+
+fn in_evcxr() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
+}
+
+impl PrintOptions {
+    /// `precision=4,threshold=1000,edgeitems=3,linewidth=80,sci_mode=None`: the options as text
+    /// (`threshold=inf` for the `full` profile), read back by [`PrintOptions::from_text`].
+    pub fn to_text(&self) -> String {
+        let sci_mode = match self.sci_mode {
+            None => "None",
+            Some(true) => "True",
+            Some(false) => "False",
+        };
+        format!(
+            "precision={},threshold={},edgeitems={},linewidth={},sci_mode={sci_mode}",
+            self.precision, self.threshold, self.edgeitems, self.linewidth
+        )
+    }
+
+    /// Reads what [`PrintOptions::to_text`] writes; options not named keep their defaults.
+    pub fn from_text(text: &str) -> Result<Self> {
+        let mut options = Self::DEFAULT;
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (key, value) =
+                part.split_once('=').with_context(|| format!("print option {part:?} is not key=value"))?;
+            let bad = || format!("print option {key} has a bad value {value:?}");
+            match key.trim() {
+                "precision" => options.precision = value.trim().parse().with_context(bad)?,
+                "threshold" => options.threshold = value.trim().parse().with_context(bad)?,
+                "edgeitems" => options.edgeitems = value.trim().parse().with_context(bad)?,
+                "linewidth" => options.linewidth = value.trim().parse().with_context(bad)?,
+                "sci_mode" => {
+                    options.sci_mode = match value.trim() {
+                        "None" => None,
+                        "True" => Some(true),
+                        "False" => Some(false),
+                        _ => bail!(bad()),
+                    }
+                }
+                other => bail!("unknown print option {other:?}"),
+            }
+        }
+        options.check()?;
+        Ok(options)
+    }
+}
+
+fn process_options(stored: &PrintOptions) -> PrintOptions {
+    if in_evcxr() {
+        if let Some(text) = std::env::var_os(EVCXR_OPTIONS_VAR) {
+            return text.to_str().and_then(|t| PrintOptions::from_text(t).ok()).unwrap_or(PrintOptions::DEFAULT);
+        }
+    }
+    *stored
+}
+
 /// `torch.get_printoptions()`: the options in effect on this thread (the innermost
 /// [`printoptions`] scope, else the process-wide ones).
 pub fn get_printoptions() -> PrintOptions {
-    SCOPED.with(Cell::get).unwrap_or_else(|| *PROCESS.read().unwrap_or_else(|e| e.into_inner()))
+    SCOPED.with(Cell::get).unwrap_or_else(|| process_options(&PROCESS.read().unwrap_or_else(|e| e.into_inner())))
 }
 
 /// `torch.set_printoptions(...)`: changes the process-wide options with Python's rules (see
 /// [`PrintOptions::updated`]). Inside a [`printoptions`] scope it changes that scope's options
 /// instead, which the scope's end undoes, as leaving Python's `with torch.printoptions(...)` does.
+/// In an evcxr notebook the options reach the later cells too (see [`EVCXR_OPTIONS_VAR`]).
 pub fn set_printoptions(call: SetPrintOptions) -> Result<()> {
     if let Some(scoped) = SCOPED.with(Cell::get) {
         let options = scoped.updated(&call);
@@ -256,9 +321,12 @@ pub fn set_printoptions(call: SetPrintOptions) -> Result<()> {
         return Ok(());
     }
     let mut process = PROCESS.write().unwrap_or_else(|e| e.into_inner());
-    let options = process.updated(&call);
+    let options = process_options(&process).updated(&call);
     options.check()?;
     *process = options;
+    if in_evcxr() {
+        std::env::set_var(EVCXR_OPTIONS_VAR, options.to_text());
+    }
     Ok(())
 }
 
@@ -306,6 +374,23 @@ mod tests {
             assert_eq!(get_printoptions().linewidth, 40);
         });
         assert_eq!(get_printoptions(), outer);
+    }
+
+    #[test]
+    fn options_read_back_from_text() {
+        for options in [
+            PrintOptions::FULL,
+            PrintOptions::SHORT.with_sci_mode(Some(false)),
+            PrintOptions::DEFAULT.with_sci_mode(Some(true)),
+        ] {
+            assert_eq!(PrintOptions::from_text(&options.to_text()).unwrap(), options);
+        }
+        assert_eq!(
+            PrintOptions::DEFAULT.to_text(),
+            "precision=4,threshold=1000,edgeitems=3,linewidth=80,sci_mode=None"
+        );
+        assert!(PrintOptions::from_text("precision=two").is_err());
+        assert!(PrintOptions::from_text("colour=red").is_err());
     }
 
     #[test]
