@@ -17,8 +17,9 @@ use tch::{Kind, Tensor};
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 
-/// Every tensor of a `.npy` (one, named `""`) or `.safetensors` file (in the order of their names,
-/// as `safetensors.torch.load_file` gives them). The format is recognised by content, not by name.
+/// Every tensor of a `.npy` (one, named `""`) or `.safetensors` file (in the order
+/// `safetensors.torch.load_file` gives them: by their place in the file). The format is recognised
+/// by content, not by name.
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if bytes.starts_with(NPY_MAGIC) {
@@ -67,15 +68,19 @@ pub fn read_npy(path: &Path) -> Result<Tensor> {
     Tensor::read_npy(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// Every tensor of a `.safetensors` file in memory, in the order of their names.
+/// Every tensor of a `.safetensors` file in memory, in the order of their data in the file (as
+/// `safetensors.torch.load_file` gives them; tensors at the same offset by name).
 pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
     let file = SafeTensors::deserialize(bytes).map_err(|err| anyhow::anyhow!("invalid safetensors data: {err:?}"))?;
-    let mut names: Vec<&String> = file.names();
+    let (_, metadata) =
+        SafeTensors::read_metadata(bytes).map_err(|err| anyhow::anyhow!("invalid safetensors header: {err:?}"))?;
+    let mut names: Vec<(usize, usize, String)> =
+        metadata.tensors().into_iter().map(|(name, info)| (info.data_offsets.0, info.data_offsets.1, name)).collect();
     names.sort();
     names
         .into_iter()
-        .map(|name| {
-            let view = file.tensor(name).map_err(|err| anyhow::anyhow!("tensor {name}: {err:?}"))?;
+        .map(|(_, _, name)| {
+            let view = file.tensor(&name).map_err(|err| anyhow::anyhow!("tensor {name}: {err:?}"))?;
             let kind = match view.dtype() {
                 Dtype::BOOL => Kind::Bool,
                 Dtype::U8 => Kind::Uint8,
@@ -97,7 +102,7 @@ pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
             );
             let tensor =
                 Tensor::f_from_data_size(view.data(), &shape, kind).with_context(|| format!("tensor {name}"))?;
-            Ok((name.clone(), tensor))
+            Ok((name, tensor))
         })
         .collect()
 }

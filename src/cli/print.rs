@@ -14,7 +14,7 @@ pub struct Args {
     /// A `.npy` file (np.save) or a `.safetensors` file (safetensors.torch.save_file).
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// The tensor of a .safetensors file to print; without it, every tensor, each after its name.
+    /// The tensor of a .safetensors file to print; without it, every tensor, each after its name, in load_file's order.
     #[arg(long, value_name = "TENSOR")]
     name: Option<String>,
     /// Digits after the decimal point (set_printoptions(precision=N)).
