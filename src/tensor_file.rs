@@ -1,17 +1,16 @@
 //! Tensors from files: NumPy's `.npy` (what `np.save` writes) and `.safetensors` (what
 //! `safetensors.torch.save_file` writes), for `token-embeddings print`.
 //!
-//! `.npy` is read by tch's own reader (`Tensor::read_npy`) after `npyz` has checked the header against
-//! the file's size: tch's reader trusts the shape in the header and would read past the end of a
-//! truncated file. `.safetensors` is read by the `safetensors` crate, which checks every tensor's
-//! offsets against its shape and dtype.
+//! `.npy` is read by tch's own reader (`Tensor::read_npy`) after its header has been checked
+//! against the file's size: tch's reader trusts the shape in the header and would read past the end
+//! of a truncated file. The header is a Python dict literal, parsed with `py_literal` (what the `npyz`
+//! reader uses); shapes whose size overflows are refused. `.safetensors` is read by the
+//! `safetensors` crate, which checks every tensor's offsets against its shape and dtype.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::Path;
 
-use anyhow::{bail, ensure, Context, Result};
-use npyz::{DType, Endianness, NpyHeader, Order, TypeChar};
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use py_literal::Value;
 use safetensors::tensor::{Dtype, SafeTensors};
 use tch::{Kind, Tensor};
 
@@ -23,7 +22,7 @@ const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if bytes.starts_with(NPY_MAGIC) {
-        Ok(vec![(String::new(), read_npy(path)?)])
+        Ok(vec![(String::new(), read_npy_checked(path, &bytes)?)])
     } else {
         read_safetensors_bytes(&bytes).with_context(|| format!("{} is not a .npy or .safetensors file", path.display()))
     }
@@ -34,38 +33,106 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
 /// Errors: a truncated or corrupt file, Fortran order, big-endian data, and dtypes tch cannot hold
 /// (unsigned integers wider than 8 bits, strings, objects, structured arrays).
 pub fn read_npy(path: &Path) -> Result<Tensor> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata()?.len();
-    let mut reader = CountingReader { inner: BufReader::new(file), read: 0 };
-    let header =
-        NpyHeader::from_reader(&mut reader).with_context(|| format!("{} has no valid .npy header", path.display()))?;
-    let what = || format!("{}", path.display());
-    let DType::Plain(type_str) = header.dtype() else {
-        bail!("{}: structured arrays cannot be printed as one tensor", what());
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    read_npy_checked(path, &bytes)
+}
+
+fn read_npy_checked(path: &Path, bytes: &[u8]) -> Result<Tensor> {
+    let what = path.display();
+    let header = NpyHeader::parse(bytes).with_context(|| format!("{what} has no valid .npy header"))?;
+    let descr = header.descr.as_str();
+    let (kind, item_size) = match descr.trim_start_matches(['<', '>', '|', '=']) {
+        "b1" => (Kind::Bool, 1),
+        "u1" => (Kind::Uint8, 1),
+        "i1" => (Kind::Int8, 1),
+        "i2" => (Kind::Int16, 2),
+        "i4" => (Kind::Int, 4),
+        "i8" => (Kind::Int64, 8),
+        "f2" => (Kind::Half, 2),
+        "f4" => (Kind::Float, 4),
+        "f8" => (Kind::Double, 8),
+        "c8" => (Kind::ComplexFloat, 8),
+        "c16" => (Kind::ComplexDouble, 16),
+        _ => bail!("{what}: numpy dtype {descr} is not one tch can hold"),
     };
-    let item_size = match (type_str.type_char(), type_str.size_field()) {
-        (TypeChar::Bool, 1) | (TypeChar::Uint, 1) | (TypeChar::Int, 1) => 1,
-        (TypeChar::Int, n @ (2 | 4 | 8)) | (TypeChar::Float, n @ (2 | 4 | 8)) | (TypeChar::Complex, n @ (8 | 16)) => n,
-        _ => bail!("{}: numpy dtype {type_str} is not one tch can hold", what()),
-    };
     ensure!(
-        type_str.endianness() != Endianness::Big || item_size == 1,
-        "{}: big-endian data ({type_str}) is not supported; save it little-endian",
-        what()
+        !descr.starts_with('>') || item_size == 1,
+        "{what}: big-endian data ({descr}) is not supported; save it little-endian"
     );
     ensure!(
-        header.order() == Order::C || header.shape().len() <= 1,
-        "{}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(a)",
-        what()
+        !header.fortran_order || header.shape.len() <= 1,
+        "{what}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(a)"
     );
-    let expected = header.len().checked_mul(item_size).context("the shape in the header overflows")?;
-    let available = size - reader.read;
-    ensure!(
-        available == expected,
-        "{}: the header promises {expected} bytes of data, the file holds {available}",
-        what()
-    );
-    Tensor::read_npy(path).with_context(|| format!("cannot read {}", path.display()))
+    let expected = header
+        .shape
+        .iter()
+        .try_fold(item_size as u64, |n, &d| n.checked_mul(d as u64))
+        .with_context(|| format!("{what}: the shape {:?} is too large", header.shape))?;
+    let available = (bytes.len() - header.data_start) as u64;
+    ensure!(available == expected, "{what}: the header promises {expected} bytes of data, the file holds {available}");
+    let tensor = Tensor::read_npy(path).with_context(|| format!("cannot read {what}"))?;
+    ensure!(tensor.kind() == kind && tensor.size() == header.shape, "{what}: tch read another dtype or shape");
+    Ok(tensor)
+}
+
+/// The dict at the start of a `.npy` file (format versions 1 to 3).
+struct NpyHeader {
+    descr: String,
+    fortran_order: bool,
+    shape: Vec<i64>,
+    data_start: usize,
+}
+
+impl NpyHeader {
+    fn parse(bytes: &[u8]) -> Result<Self> {
+        ensure!(bytes.starts_with(NPY_MAGIC), "no .npy magic string");
+        // Magic, major and minor version, then the header's length: 2 bytes (version 1) or 4.
+        let len_size = match bytes.get(6) {
+            Some(1) => 2,
+            Some(2 | 3) => 4,
+            other => bail!("unsupported .npy version {other:?}"),
+        };
+        let start = 8 + len_size;
+        let len = bytes.get(8..start).context("the file ends inside its header")?;
+        let len = len.iter().rev().fold(0usize, |n, &b| n * 256 + b as usize);
+        let text =
+            start.checked_add(len).and_then(|end| bytes.get(start..end)).context("the file ends inside its header")?;
+        let text = std::str::from_utf8(text).context("the header is not text")?;
+        let value = text.trim().parse::<Value>().map_err(|err| {
+            // pest's message draws the line under a caret; its first line says what went wrong.
+            let message = err.to_string();
+            anyhow!("the header is not a Python literal ({})", message.lines().next().unwrap_or("").trim())
+        })?;
+        let Value::Dict(entries) = value else { bail!("the header is not a dict") };
+        let (mut descr, mut fortran_order, mut shape) = (None, None, None);
+        for (key, value) in entries {
+            match (key, value) {
+                (Value::String(key), Value::String(v)) if key == "descr" => descr = Some(v),
+                (Value::String(key), Value::List(_)) if key == "descr" => {
+                    bail!("structured arrays cannot be printed as one tensor")
+                }
+                (Value::String(key), Value::Boolean(v)) if key == "fortran_order" => fortran_order = Some(v),
+                (Value::String(key), Value::Tuple(dims)) if key == "shape" => {
+                    let dims = dims
+                        .iter()
+                        .map(|d| match d {
+                            Value::Integer(d) => i64::try_from(d).ok().filter(|d| *d >= 0),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<i64>>>()
+                        .context("the shape holds something other than sizes")?;
+                    shape = Some(dims);
+                }
+                (key, value) => bail!("unexpected header entry {key}: {value}"),
+            }
+        }
+        Ok(NpyHeader {
+            descr: descr.context("the header has no descr")?,
+            fortran_order: fortran_order.context("the header has no fortran_order")?,
+            shape: shape.context("the header has no shape")?,
+            data_start: start + len,
+        })
+    }
 }
 
 /// Every tensor of a `.safetensors` file in memory, in the order of their data in the file (as
@@ -105,18 +172,4 @@ pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
             Ok((name, tensor))
         })
         .collect()
-}
-
-/// Counts the bytes the header took, to know how many are left for the data.
-struct CountingReader<R> {
-    inner: R,
-    read: u64,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
 }

@@ -572,6 +572,18 @@ fn print_command_matches_pytorch_on_tensor_files() {
     std::fs::write(dir.join("garbage.bin"), b"not a tensor file at all").unwrap();
     let model = std::fs::read(dir.join("model.safetensors")).unwrap();
     std::fs::write(dir.join("cut.safetensors"), &model[..model.len() / 2]).unwrap();
+    let npy = |header: &str| {
+        let mut header = header.as_bytes().to_vec();
+        header.resize(118, b' ');
+        header.push(b'\n');
+        [b"\x93NUMPY\x01\x00\x77\x00".as_slice(), &header].concat()
+    };
+    std::fs::write(
+        dir.join("overflow.npy"),
+        npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 2), }"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("badheader.npy"), npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, }")).unwrap();
     let mut refused: Vec<(Vec<String>, &str)> = result["refused"]
         .as_array()
         .unwrap()
@@ -580,6 +592,8 @@ fn print_command_matches_pytorch_on_tensor_files() {
         .collect();
     let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
     refused.push((vec![path("truncated.npy")], "bytes of data"));
+    refused.push((vec![path("overflow.npy")], "too large"));
+    refused.push((vec![path("badheader.npy")], "not a Python literal"));
     refused.push((vec![path("garbage.bin")], "not a .npy or .safetensors file"));
     refused.push((vec![path("cut.safetensors")], "not a .npy or .safetensors file"));
     refused.push((vec![path("missing.npy")], "cannot read"));
@@ -593,5 +607,22 @@ fn print_command_matches_pytorch_on_tensor_files() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.starts_with("error: ") && stderr.contains(message), "{args:?}: {stderr}");
     }
+
+    // Piped into a reader that stops early (`| head`), it ends quietly instead of panicking.
+    Tensor::randn([300, 1000], (Kind::Float, Device::Cpu)).write_npy(dir.join("large.npy")).unwrap();
+    let mut child = bin()
+        .arg("print")
+        .arg(dir.join("large.npy"))
+        .args(["--profile", "full"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 8];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    assert_eq!(&first, b"tensor([");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
