@@ -16,6 +16,8 @@ mod batches;
 mod compare;
 mod decode;
 mod embed;
+mod positions;
+mod rope;
 mod tokenize;
 mod walkthrough_cmd;
 
@@ -43,6 +45,10 @@ enum Cmd {
     Tokenize(tokenize::Args),
     /// Print the text of token ids.
     Decode(decode::Args),
+    /// Print a positional encoding's table: sinusoidal, RoPE's cos/sin, T5 buckets, ALiBi biases.
+    Positions(positions::Args),
+    /// Rotate random queries and keys with RoPE, as the book's example does.
+    Rope(rope::Args),
 }
 
 impl Cli {
@@ -55,6 +61,8 @@ impl Cli {
             Cmd::Batches(args) => batches::run(args),
             Cmd::Tokenize(args) => tokenize::run(args),
             Cmd::Decode(args) => decode::run(args),
+            Cmd::Positions(args) => positions::run(args),
+            Cmd::Rope(args) => rope::run(args),
         }
     }
 }
