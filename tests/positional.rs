@@ -106,7 +106,9 @@ fn sinusoidal_equals_the_annotated_transformer() {
 
 #[test]
 fn rope_params_equal_the_books() {
-    let cases: [(&[&str], i64, f64, i64, Option<Llama3Scaling>); 4] = [
+    // (reference arguments, head_dim, theta_base, context_length, scaling)
+    type Case<'a> = (&'a [&'a str], i64, f64, i64, Option<Llama3Scaling>);
+    let cases: [Case; 4] = [
         (&["--context-length", "5", "--head-dim", "16"], 16, DEFAULT_THETA_BASE, 5, None),
         (&["--context-length", "1024", "--head-dim", "64", "--theta-base", "10000.5"], 64, 10000.5, 1024, None),
         (

@@ -11,6 +11,10 @@ use tch::{Device, Kind, Tensor};
 
 use crate::embedding::check_device;
 
+/// The most heads [`get_slopes`] accepts (far beyond any model; it keeps a typo from allocating
+/// gigabytes).
+pub const MAX_HEADS: i64 = 1 << 16;
+
 /// The paper's `get_slopes(n)`, in double precision as Python computes it: for `n` a power of two,
 /// `start · ratio^i` with `start = ratio = 2^(−2^(−(log2 n − 3)))` (for 8 heads: 1/2, 1/4, ...,
 /// 1/256); otherwise the slopes of the closest lower power of two, then every other slope of the
@@ -23,7 +27,7 @@ use crate::embedding::check_device;
 /// # anyhow::Ok(())
 /// ```
 pub fn get_slopes(n: i64) -> Result<Vec<f64>> {
-    ensure!(n >= 1, "ALiBi needs at least one head, not {n}");
+    ensure!((1..=MAX_HEADS).contains(&n), "ALiBi needs at least one head and at most {MAX_HEADS}, not {n}");
     fn power_of_2(n: i64) -> Vec<f64> {
         // start = (2**(-2**-(math.log2(n)-3))); ratio = start; [start*ratio**i for i in range(n)]
         let start = 2f64.powf(-(2f64.powf(-((n as f64).log2() - 3.0))));
