@@ -66,7 +66,8 @@ fn colour(value: f64, lo: f64, hi: f64) -> RGBColor {
 
 /// Grids of query × key values side by side, one panel per tensor `[queries, keys]` (e.g. T5's
 /// bucket ids, or ALiBi's bias for a few heads), all on one colour scale. Cells show their value
-/// when a panel has at most 16 columns (integers as such, floats with 2 decimals).
+/// when a panel has at most 16 columns (integers as such, floats with 2 decimals when none of
+/// the panel's non-zero values would read as 0.00).
 pub fn query_key_grids(panels: &[(&Tensor, &str)], title: &str) -> Result<Figure> {
     ensure!(!panels.is_empty(), "nothing to draw");
     let grids = panels.iter().map(|(t, _)| matrix(t)).collect::<Result<Vec<_>>>()?;
@@ -75,7 +76,16 @@ pub fn query_key_grids(panels: &[(&Tensor, &str)], title: &str) -> Result<Figure
     ensure!(rows <= 128 && cols <= 128, "a grid shows at most 128 × 128 cells, got {rows} × {cols}");
     let integers = panels.iter().all(|(t, _)| !t.is_floating_point());
     let (lo, hi) = grids.iter().flatten().flatten().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    // Values in the cells when they fit: integers always, decimals (two of them) only in a panel
+    // whose smallest non-zero value still reads as more than 0.00.
     let show_values = cols <= 16;
+    let panel_shows_values: Vec<bool> = grids
+        .iter()
+        .map(|g| {
+            let smallest = g.iter().flatten().filter(|v| **v != 0.0).fold(f64::MAX, |m, v| m.min(v.abs()));
+            show_values && (integers || smallest >= 0.005)
+        })
+        .collect();
     let cell = if show_values { 30 } else { (320 / cols.max(rows)).clamp(3, 30) as i32 };
     let (left, top, gap) = (56, 56, 36);
     let panel_w = cell * cols as i32;
@@ -102,7 +112,7 @@ pub fn query_key_grids(panels: &[(&Tensor, &str)], title: &str) -> Result<Figure
                     let (x, y) = (x0 + j as i32 * cell, top + i as i32 * cell);
                     area.draw(&Rectangle::new([(x, y), (x + cell, y + cell)], colour(v, lo, hi).filled()))
                         .map_err(drawing)?;
-                    if show_values {
+                    if panel_shows_values[p] {
                         let label = if integers { format!("{v:.0}") } else { format!("{v:.2}") };
                         let strong = (v - if lo < 0.0 { 0.0 } else { lo }).abs() > 0.6 * (hi - lo).abs().max(lo.abs());
                         text(
@@ -240,7 +250,7 @@ pub fn score_against_distance(series: &[(String, Vec<(f64, f64)>)], title: &str)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
             .label_font(("sans-serif", 12))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .draw()
             .map_err(drawing)?;
         Ok(())
