@@ -225,6 +225,36 @@ fn interleaved_layout_is_the_books_after_permuting_dimensions() {
 }
 
 #[test]
+fn rope_command_interleaved_layout_is_the_books_rotation_of_permuted_inputs() {
+    // `rope --layout interleaved`, with its coordinates put in split-halves order, is the book's
+    // apply_rope on the same draws with the same permutation.
+    let json: Value = serde_json::from_str(&stdout(&cli(&[
+        "rope",
+        "--seed",
+        "123",
+        "--shape",
+        "2,4,5,16",
+        "--layout",
+        "interleaved",
+        "--json",
+    ])))
+    .unwrap();
+    let perm = Tensor::from_slice(&interleaved_to_halves(16));
+    let (cos, sin) = rope::compute_rope_params(16, DEFAULT_THETA_BASE, 5, None, Device::Cpu).unwrap();
+    let _rng = rng();
+    manual_seed(123);
+    let queries = Tensor::randn([2, 4, 5, 16], (Kind::Float, Device::Cpu));
+    let keys = Tensor::randn([2, 4, 5, 16], (Kind::Float, Device::Cpu));
+    for (name, x) in [("queries_rot", &queries), ("keys_rot", &keys)] {
+        let book = rope::apply_rope(&x.index_select(3, &perm), &cos, &sin).unwrap();
+        // Undo the permutation on the book's result to get the interleaved order.
+        let inverse = perm.argsort(0, false);
+        let expected = summarize(&book.index_select(3, &inverse)).unwrap();
+        assert_eq!(json[name]["sha256"], expected.sha256, "{name}");
+    }
+}
+
+#[test]
 fn interleaved_layout_equals_metas_code_to_float_rounding() {
     // Meta's apply_rotary_emb multiplies complex numbers with tables from torch.polar, whose
     // cos/sin round differently from torch.cos/torch.sin for some angles: not the same bits, the
