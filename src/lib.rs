@@ -9,7 +9,8 @@
 //! - [`tokenizer`]: the book's simple tokenizers and GPT-2's byte-pair encoding (2.2–2.5);
 //! - [`data`]: sliding-window dataset and a PyTorch-faithful data loader (2.6);
 //! - [`embedding`]: `nn.Embedding`, lookup of ids (2.7);
-//! - [`positional`]: absolute positional embeddings and the input embeddings (2.8);
+//! - [`positional`]: absolute positional embeddings and the input embeddings (2.8), and beyond the
+//!   chapter the sinusoidal table, RoPE, T5's relative buckets and ALiBi;
 //! - [`printing`]: `print(tensor)` exactly as PyTorch writes it;
 //! - [`random`]: where PyTorch's random numbers go (seeding, loader seeds, `randperm`);
 //! - [`walkthrough`]: the whole chapter, step by step.

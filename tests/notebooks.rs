@@ -168,6 +168,11 @@ fn notebook_05_embedding_vs_one_hot() {
 }
 
 #[test]
+fn notebook_08_positional_encodings() {
+    check_notebook("08-positional-encodings.ipynb", "notebook_08_positional_encodings");
+}
+
+#[test]
 fn saved_outputs_join_streams_and_list_mime_types() {
     let notebook = json!({"cells": [
         {"cell_type": "markdown", "source": "# title"},

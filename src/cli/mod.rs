@@ -17,6 +17,8 @@ mod compare;
 mod decode;
 mod embed;
 mod print;
+mod positions;
+mod rope;
 mod tokenize;
 mod walkthrough_cmd;
 
@@ -46,6 +48,10 @@ enum Cmd {
     Decode(decode::Args),
     /// Print a tensor of a .npy or .safetensors file as PyTorch's print(t) does, under print options.
     Print(print::Args),
+    /// Print a positional encoding's table: sinusoidal, RoPE's cos/sin, T5 buckets, ALiBi biases.
+    Positions(positions::Args),
+    /// Rotate random queries and keys with RoPE, as the book's example does.
+    Rope(rope::Args),
 }
 
 impl Cli {
@@ -59,6 +65,8 @@ impl Cli {
             Cmd::Tokenize(args) => tokenize::run(args),
             Cmd::Decode(args) => decode::run(args),
             Cmd::Print(args) => print::run(args),
+            Cmd::Positions(args) => positions::run(args),
+            Cmd::Rope(args) => rope::run(args),
         }
     }
 }
