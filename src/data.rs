@@ -51,7 +51,7 @@ impl GptDatasetV1 {
     /// (`<|endoftext|>` allowed).
     pub fn from_text(text: &str, max_length: usize, stride: usize) -> Result<Self> {
         ensure!(!text.is_empty(), "the text is empty");
-        let ids = Gpt2Tokenizer::new().encode(text)?;
+        let ids = Gpt2Tokenizer::new().encode_with_special(text, &[crate::tokenizer::END_OF_TEXT])?;
         Self::from_token_ids(ids, max_length, stride)
     }
 

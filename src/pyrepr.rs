@@ -1,12 +1,65 @@
-//! Python's `repr` of strings, lists and tuples, so that printed values read as the book's
-//! notebook prints them. Tensor-free.
+//! Python's string rules where Rust's differ: what counts as white space (`str.isspace()`,
+//! `str.strip()`, `re`'s `\s`), and `repr` of strings, lists and tuples, so that printed values
+//! and error messages read as the book's notebook prints them. Tensor-free.
+//!
+//! Rust's `char::is_whitespace` (Unicode's `White_Space`) misses U+001C..U+001F, which Python
+//! counts as white space, and Rust has no `repr`. The tables in [`tables`] were made by the
+//! Python that runs the book's code (`tests/reference/python_text.py tables`); `tests/python_text.rs`
+//! compares every function here with that Python on every code point.
+
+pub mod tables;
+
+/// Python's `str.isspace()` for one character: true for the 29 code points of [`tables::WHITESPACE`]
+/// (Unicode's `White_Space` plus U+001C..U+001F, the information separators).
+///
+/// ```
+/// use token_embeddings::pyrepr::is_python_whitespace;
+/// assert!(is_python_whitespace('\u{1c}') && !'\u{1c}'.is_whitespace());
+/// assert!(!is_python_whitespace('\u{200b}'));
+/// ```
+pub fn is_python_whitespace(c: char) -> bool {
+    tables::WHITESPACE.binary_search(&c).is_ok()
+}
+
+/// Python's `text.strip()` with no argument: removes leading and trailing [`is_python_whitespace`].
+pub fn python_strip(text: &str) -> &str {
+    text.trim_matches(is_python_whitespace)
+}
+
+/// A `regex` character class that matches exactly what `\s` matches in a Python `str` pattern
+/// (the `regex` crate's `\s` is Unicode's `White_Space`, which lacks U+001C..U+001F).
+pub fn python_whitespace_class() -> String {
+    let mut class = String::from("[");
+    for c in tables::WHITESPACE {
+        class.push_str(&format!("\\x{{{:x}}}", u32::from(c)));
+    }
+    class.push(']');
+    class
+}
+
+/// Python's `str.isprintable()` for one character: what `repr` shows as it is.
+pub fn is_python_printable(c: char) -> bool {
+    let c = u32::from(c);
+    let i = tables::PRINTABLE.partition_point(|&(_, last)| last < c);
+    tables::PRINTABLE.get(i).is_some_and(|&(first, _)| first <= c)
+}
 
 /// Formats `(token, id)` as Python prints a tuple: `('!', 0)`, `("'", 2)`, `('<|unk|>', 1131)`.
 pub fn python_pair(token: &str, id: i64) -> String {
     format!("({}, {id})", python_str_repr(token))
 }
 
-/// Python's `repr` of a string: single quotes unless the text holds a single quote and no double.
+/// Python's `repr` of a string, for every code point as Python 3 writes it: single quotes unless
+/// the text holds a single quote and no double; `\\`, `\t`, `\n`, `\r` and the quote escaped;
+/// every character that is not printable ([`is_python_printable`]) as `\xhh`, `\uhhhh` or
+/// `\Uhhhhhhhh`.
+///
+/// ```
+/// use token_embeddings::pyrepr::python_str_repr;
+/// assert_eq!(python_str_repr("it\u{1c}was"), r"'it\x1cwas'");
+/// assert_eq!(python_str_repr("zero\u{200b}width"), r"'zero\u200bwidth'");
+/// assert_eq!(python_str_repr("It's"), r#""It's""#);
+/// ```
 pub fn python_str_repr(text: &str) -> String {
     let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(text.len() + 2);
@@ -21,7 +74,16 @@ pub fn python_str_repr(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c => out.push(c),
+            c if is_python_printable(c) => out.push(c),
+            c => {
+                let code = u32::from(c);
+                let escape = match code {
+                    0..=0xff => format!("\\x{code:02x}"),
+                    0x100..=0xffff => format!("\\u{code:04x}"),
+                    _ => format!("\\U{code:08x}"),
+                };
+                out.push_str(&escape);
+            }
         }
     }
     out.push(quote);
@@ -38,4 +100,26 @@ pub fn python_str_list(items: &[impl AsRef<str>]) -> String {
 pub fn python_int_list(items: &[i64]) -> String {
     let items: Vec<String> = items.iter().map(i64::to_string).collect();
     format!("[{}]", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_so_binary_search_works() {
+        assert!(tables::WHITESPACE.windows(2).all(|w| w[0] < w[1]));
+        assert!(tables::PRINTABLE.iter().all(|&(a, b)| a <= b));
+        assert!(tables::PRINTABLE.windows(2).all(|w| w[0].1 + 1 < w[1].0));
+    }
+
+    #[test]
+    fn reprs_of_the_faults_in_issue_7() {
+        assert_eq!(python_str_repr("\u{1c}"), r"'\x1c'");
+        assert_eq!(python_str_repr("\u{7f}\u{85}\u{a0}\u{ad}"), r"'\x7f\x85\xa0\xad'");
+        assert_eq!(python_str_repr("\u{e000}\u{10ffff}"), r"'\ue000\U0010ffff'");
+        assert_eq!(python_str_repr("a\"b'c"), r#"'a"b\'c'"#);
+        assert_eq!(python_str_repr("é 漢 🦀"), "'é 漢 🦀'");
+        assert_eq!(python_strip("\u{1c} a \u{3000}"), "a");
+    }
 }
