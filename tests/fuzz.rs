@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use token_embeddings::pyrepr::{python_str_repr, python_strip};
-use token_embeddings::tokenizer::{split_text, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab, END_OF_TEXT};
+use token_embeddings::tokenizer::{
+    split_text, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab, END_OF_TEXT,
+};
 use token_embeddings::walkthrough::THE_VERDICT;
 
 fn cases(default: u32) -> u32 {
@@ -79,15 +81,51 @@ fn files() -> &'static [String] {
 fn argv() -> impl Strategy<Value = Vec<String>> {
     let command = proptest::sample::select(vec!["tokenize", "decode", "embed", "batches", "nosuch", "--help", ""]);
     let option = proptest::sample::select(vec![
-        "--tokenizer", "--vocab-from", "--allowed-special", "--file", "--bytes", "--seed", "--vocab-size", "--dim",
-        "--ids", "--json", "--text", "--batch-size", "--max-length", "--stride", "--shuffle", "--drop-last", "--device",
-        "-", "--",
+        "--tokenizer",
+        "--vocab-from",
+        "--allowed-special",
+        "--file",
+        "--bytes",
+        "--seed",
+        "--vocab-size",
+        "--dim",
+        "--ids",
+        "--json",
+        "--text",
+        "--batch-size",
+        "--max-length",
+        "--stride",
+        "--shuffle",
+        "--drop-last",
+        "--device",
+        "-",
+        "--",
     ]);
     let value = prop_oneof![
         proptest::sample::select(vec![
-            "gpt2", "simple-v1", "simple-v2", "numbers", "bpe", "true", "false", "cpu", "cuda", "0", "-1", "1", "3",
-            "40,367", "[40, 367]", "50257", "-9223372036854775808", "18446744073709551616", "1e3", "<|endoftext|>",
-            "<|unk|>", "it\u{1c}was", "",
+            "gpt2",
+            "simple-v1",
+            "simple-v2",
+            "numbers",
+            "bpe",
+            "true",
+            "false",
+            "cpu",
+            "cuda",
+            "0",
+            "-1",
+            "1",
+            "3",
+            "40,367",
+            "[40, 367]",
+            "50257",
+            "-9223372036854775808",
+            "18446744073709551616",
+            "1e3",
+            "<|endoftext|>",
+            "<|unk|>",
+            "it\u{1c}was",
+            "",
         ])
         .prop_map(str::to_owned),
         proptest::sample::select(files().to_vec()),
@@ -109,15 +147,16 @@ fn the_command_line_fails_cleanly_on_any_arguments() {
             if args.windows(2).any(|w| ["--vocab-size", "--dim"].contains(&w[0].as_str()) && w[1].len() > 3) {
                 return Ok(());
             }
-            let output = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
-                .args(&args)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
+            let output =
+                Command::new(env!("CARGO_BIN_EXE_token-embeddings")).args(&args).stdin(Stdio::null()).output().unwrap();
             let err = String::from_utf8_lossy(&output.stderr);
             prop_assert!(output.status.code().is_some(), "killed by a signal: {:?} {}", args, err);
-            prop_assert!(!err.contains("panicked") && !err.contains("stack backtrace") && !err.contains("frame #"),
-                "{:?}: {}", args, err);
+            prop_assert!(
+                !err.contains("panicked") && !err.contains("stack backtrace") && !err.contains("frame #"),
+                "{:?}: {}",
+                args,
+                err
+            );
             let code = output.status.code().unwrap();
             prop_assert!(code < 100, "{:?} exited {}: {}", args, code, err);
             if code == 0 {

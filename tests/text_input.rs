@@ -88,7 +88,10 @@ fn unknown_pieces_are_shown_as_python_repr() {
     // An invisible character prints as Python's escape, not as nothing.
     let python = python_tokenizers(&["zero\u{200b}width"]);
     assert_eq!(python["texts"][0]["v1_encode"]["error"], "KeyError: 'zero\\u200bwidth'");
-    assert_fails(&cli(&["tokenize", "--tokenizer", "simple-v1", "zero\u{200b}width"]), "'zero\\u200bwidth' is not in the vocabulary");
+    assert_fails(
+        &cli(&["tokenize", "--tokenizer", "simple-v1", "zero\u{200b}width"]),
+        "'zero\\u200bwidth' is not in the vocabulary",
+    );
 }
 
 #[test]
@@ -154,10 +157,19 @@ fn decode_with_the_simple_tokenizers() {
 
 #[test]
 fn ids_out_of_range_name_the_id_its_position_and_the_vocabulary() {
-    assert_fails(&cli(&["decode", "40,50257"]), "token id 50257 at position 1 is outside GPT-2's vocabulary of 50257 ids");
+    assert_fails(
+        &cli(&["decode", "40,50257"]),
+        "token id 50257 at position 1 is outside GPT-2's vocabulary of 50257 ids",
+    );
     assert_fails(&cli(&["decode", "-1"]), "token id -1 at position 0");
-    assert_fails(&cli(&["decode", "--tokenizer", "simple-v1", "0,1130"]), "token id 1130 at position 1 is not in the vocabulary (1130 entries");
-    assert_fails(&cli(&["decode", "--tokenizer", "simple-v2", "1132"]), "token id 1132 at position 0 is not in the vocabulary (1132 entries");
+    assert_fails(
+        &cli(&["decode", "--tokenizer", "simple-v1", "0,1130"]),
+        "token id 1130 at position 1 is not in the vocabulary (1130 entries",
+    );
+    assert_fails(
+        &cli(&["decode", "--tokenizer", "simple-v2", "1132"]),
+        "token id 1132 at position 0 is not in the vocabulary (1132 entries",
+    );
     assert_fails(&cli(&["decode", "1,two"]), "\"two\" at position 1 is not a token id");
 }
 
@@ -166,7 +178,9 @@ fn text_files_errors_are_one_line() {
     let dir = temp_file("placeholder", b"").parent().unwrap().to_path_buf();
     let latin1 = temp_file("latin1.txt", b"I HAD always thought Jack Gisburn caf\xe9");
     let blank = temp_file("blank.txt", b" \r\n\t\n");
-    for command in [&["walkthrough", "--text"][..], &["batches", "--text"], &["compare", "--text"], &["tokenize", "--file"]] {
+    for command in
+        [&["walkthrough", "--text"][..], &["batches", "--text"], &["compare", "--text"], &["tokenize", "--file"]]
+    {
         let run = |path: &str| {
             let mut args = command.to_vec();
             args.push(path);
@@ -176,18 +190,30 @@ fn text_files_errors_are_one_line() {
         assert_fails(&run(s(&dir)), "is a directory, not a file");
         assert_fails(&run(s(&latin1)), "latin1.txt is not valid UTF-8: byte 0xe9 at byte offset 37");
     }
-    assert_fails(&cli(&["tokenize", "--tokenizer", "simple-v2", "--vocab-from", s(&blank), "x"]), "yields no vocabulary");
+    assert_fails(
+        &cli(&["tokenize", "--tokenizer", "simple-v2", "--vocab-from", s(&blank), "x"]),
+        "yields no vocabulary",
+    );
     assert_fails(&cli(&["decode", "--tokenizer", "simple-v1", "--vocab-from", s(&dir), "1"]), "is a directory");
-    assert_fails(&cli_with_stdin(&["tokenize", "-"], b"\xff"), "standard input is not valid UTF-8: byte 0xff at byte offset 0");
+    assert_fails(
+        &cli_with_stdin(&["tokenize", "-"], b"\xff"),
+        "standard input is not valid UTF-8: byte 0xff at byte offset 0",
+    );
 }
 
 #[test]
 fn empty_and_short_texts_say_what_is_needed() {
     let empty = temp_file("empty.txt", b"");
-    assert_fails(&cli(&["walkthrough", "--text", s(&empty)]), "the text is empty: the walkthrough needs at least 257 GPT-2 tokens");
+    assert_fails(
+        &cli(&["walkthrough", "--text", s(&empty)]),
+        "the text is empty: the walkthrough needs at least 257 GPT-2 tokens",
+    );
     assert_fails(&cli(&["compare", "--text", s(&empty)]), "the text is empty");
     let short = temp_file("short.txt", b"Only a few words here.");
-    assert_fails(&cli(&["walkthrough", "--text", s(&short)]), "needs at least 257 GPT-2 tokens (its last dataset has windows of max_length=256");
+    assert_fails(
+        &cli(&["walkthrough", "--text", s(&short)]),
+        "needs at least 257 GPT-2 tokens (its last dataset has windows of max_length=256",
+    );
     assert_fails(&cli(&["batches", "--text", s(&short), "--max-length", "8"]), "too short");
     // An empty text is a text: zero ids, as tokenizer.encode("") gives.
     assert_eq!(stdout(&cli(&["tokenize", ""])), "[]\n");
@@ -204,7 +230,19 @@ fn windows_line_endings_give_the_books_ids_in_walkthrough_and_batches() {
     assert_eq!(walk(&crlf_copy), expected);
     assert_eq!(walk(&cr_copy), expected);
     let batches = |path: &PathBuf| {
-        let args = ["batches", "--text", s(path), "--shuffle", "false", "--max-length", "4", "--stride", "4", "--batch-size", "8"];
+        let args = [
+            "batches",
+            "--text",
+            s(path),
+            "--shuffle",
+            "false",
+            "--max-length",
+            "4",
+            "--stride",
+            "4",
+            "--batch-size",
+            "8",
+        ];
         stdout(&cli(&args))
     };
     assert_eq!(batches(&crlf_copy), batches(&lf));
@@ -237,12 +275,16 @@ fn walkthrough_keeps_each_book_calls_special_token_rule() {
     let output = cli(&["walkthrough", "--text", s(&path)]);
     assert_ok(&output);
     let text = stdout(&output);
-    assert!(text.contains(
-        "── 2.6 GPT-2 tokens in the whole text (tokenizer.encode(raw_text) raises) ──\n\
+    assert!(
+        text.contains(
+            "── 2.6 GPT-2 tokens in the whole text (tokenizer.encode(raw_text) raises) ──\n\
          ValueError: Encountered text corresponding to disallowed special token '<|endoftext|>'.\n"
-    ), "{text}");
+        ),
+        "{text}"
+    );
     assert!(text.contains("NameError: name 'enc_text' is not defined\n"), "{text}");
-    assert!(text.contains("── 2.6 First batch (batch_size=1, max_length=4, stride=1) ──\n[tensor([[  40,  367, 2885, 1464]])"));
+    assert!(text
+        .contains("── 2.6 First batch (batch_size=1, max_length=4, stride=1) ──\n[tensor([[  40,  367, 2885, 1464]])"));
 }
 
 #[test]
@@ -251,7 +293,12 @@ fn compare_shows_the_special_token_error_on_both_sides() {
     let output = cli(&["compare", "--text", s(&path)]);
     assert_ok(&output);
     let text = stdout(&output);
-    assert!(text.contains("── 2.6 GPT-2 tokens in the whole text (tokenizer.encode(raw_text) raises) ── ✓ match\nValueError:"), "{text}");
+    assert!(
+        text.contains(
+            "── 2.6 GPT-2 tokens in the whole text (tokenizer.encode(raw_text) raises) ── ✓ match\nValueError:"
+        ),
+        "{text}"
+    );
     assert!(compare_summary(&output).starts_with("28/28 printed steps and 8/8 tensors"), "{text}");
 }
 
@@ -262,8 +309,14 @@ fn headings_claim_only_what_a_small_text_has() {
     let output = cli(&["compare", "--text", s(&path)]);
     assert_ok(&output);
     let text = stdout(&output);
-    assert!(text.contains("── 2.3 Vocabulary: size and first 3 entries ── ✓ match\n3\n('.', 0)\n('a', 1)\n('b', 2)\n"), "{text}");
-    assert!(text.contains("── 2.4 Vocabulary with <|endoftext|> and <|unk|>: size and last 5 entries ── ✓ match\n5\n"), "{text}");
+    assert!(
+        text.contains("── 2.3 Vocabulary: size and first 3 entries ── ✓ match\n3\n('.', 0)\n('a', 1)\n('b', 2)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("── 2.4 Vocabulary with <|endoftext|> and <|unk|>: size and last 5 entries ── ✓ match\n5\n"),
+        "{text}"
+    );
     assert!(text.contains("── 2.3 SimpleTokenizerV1.encode ── ✓ match\nKeyError: '\"'\n"), "{text}");
     assert!(compare_summary(&output).starts_with("28/28 printed steps and 8/8 tensors"), "{text}");
 }

@@ -73,7 +73,9 @@ pub fn vocab_text(vocab_from: Option<PathBuf>) -> Result<String> {
     let text = read_text_or_verdict(vocab_from.as_ref())?;
     if split_text(&text).is_empty() {
         let source = vocab_from.map_or("the book's story".to_owned(), |p| p.display().to_string());
-        bail!("--vocab-from {source} yields no vocabulary: it has no words or punctuation, only white space or nothing");
+        bail!(
+            "--vocab-from {source} yields no vocabulary: it has no words or punctuation, only white space or nothing"
+        );
     }
     Ok(text)
 }

@@ -6,6 +6,7 @@
 
 /// The code points for which Python's `str.isspace()` is true; the same set is what
 /// `str.strip()` removes and what `re`'s `\s` matches in a `str` pattern.
+#[rustfmt::skip]
 pub const WHITESPACE: [char; 29] = [
     '\u{9}',
     '\u{a}',
@@ -40,6 +41,7 @@ pub const WHITESPACE: [char; 29] = [
 
 /// Inclusive ranges of the code points for which Python's `str.isprintable()` is true, in
 /// order: `repr` shows these characters as they are and escapes all others.
+#[rustfmt::skip]
 pub const PRINTABLE: [(u32, u32); 700] = [
     (0x20, 0x7e),
     (0xa1, 0xac),

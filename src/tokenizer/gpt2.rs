@@ -196,9 +196,9 @@ mod tests {
         let err = gpt2.encode("a <|endoftext|> b").unwrap_err();
         let special = err.downcast_ref::<DisallowedSpecialToken>().expect("tiktoken's ValueError");
         assert_eq!(special.token, END_OF_TEXT);
-        assert!(special.python_message().starts_with(
-            "Encountered text corresponding to disallowed special token '<|endoftext|>'.\nIf you want"
-        ));
+        assert!(special
+            .python_message()
+            .starts_with("Encountered text corresponding to disallowed special token '<|endoftext|>'.\nIf you want"));
         assert!(!err.to_string().contains('\n'), "one line for people: {err}");
         assert!(gpt2.encode_with_special("x", &["<|unk|>"]).unwrap_err().to_string().contains("not a special token"));
     }

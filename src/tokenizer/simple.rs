@@ -18,13 +18,11 @@ static SPLIT_RULE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r#"([,.:;?_!"()']|--|{})"#, python_whitespace_class())).expect("valid split rule")
 });
 /// V1's decode: `re.sub(r'\s+([,.?!"()\'])', r'\1', text)`, with Python's `\s`.
-static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r#"{}+([,.?!"()'])"#, python_whitespace_class())).expect("valid rule")
-});
+static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r#"{}+([,.?!"()'])"#, python_whitespace_class())).expect("valid rule"));
 /// V2's decode also removes the space before `:` and `;`.
-static V2_SPACE_BEFORE_PUNCT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r#"{}+([,.:;?!"()'])"#, python_whitespace_class())).expect("valid rule")
-});
+static V2_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r#"{}+([,.:;?!"()'])"#, python_whitespace_class())).expect("valid rule"));
 
 /// The book's pre-processing: `re.split` on punctuation, `--` and white space, then
 /// `[item.strip() for item in pieces if item.strip()]`, with Python's white space throughout.
@@ -304,5 +302,4 @@ mod tests {
     fn v2_requires_unknown_token() {
         assert!(SimpleTokenizerV2::new(Vocab::from_text("a b")).is_err());
     }
-
 }

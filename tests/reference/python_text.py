@@ -73,6 +73,7 @@ def rust_tables():
         "",
         "/// The code points for which Python's `str.isspace()` is true; the same set is what",
         "/// `str.strip()` removes and what `re`'s `\\s` matches in a `str` pattern.",
+        "#[rustfmt::skip]",
         f"pub const WHITESPACE: [char; {len(whitespace)}] = [",
     ]
     lines += [f"    '\\u{{{c:x}}}'," for c in whitespace]
@@ -81,6 +82,7 @@ def rust_tables():
         "",
         "/// Inclusive ranges of the code points for which Python's `str.isprintable()` is true, in",
         "/// order: `repr` shows these characters as they are and escapes all others.",
+        "#[rustfmt::skip]",
         f"pub const PRINTABLE: [(u32, u32); {len(printable)}] = [",
     ]
     lines += [f"    (0x{a:x}, 0x{b:x})," for a, b in printable]
