@@ -57,9 +57,15 @@ impl GptDatasetV1 {
 
     /// The dataloader bonus's number data: whitespace-separated integers are the token ids.
     pub fn from_numbers_text(text: &str, max_length: usize, stride: usize) -> Result<Self> {
+        // Python's text.split(): white space as str.isspace() sees it (U+001C..U+001F included).
         let ids = text
-            .split_whitespace()
-            .map(|word| word.parse::<i64>().with_context(|| format!("{word:?} is not an integer token id")))
+            .split(crate::pyrepr::is_python_whitespace)
+            .filter(|word| !word.is_empty())
+            .map(|word| {
+                word.parse::<i64>().with_context(|| {
+                    format!("{} is not an integer token id", crate::pyrepr::python_str_repr(word))
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         ensure!(!ids.is_empty(), "the text holds no numbers");
         Self::from_token_ids(ids, max_length, stride)

@@ -190,6 +190,8 @@ fn text_files_errors_are_one_line() {
         assert_fails(&run(s(&dir)), "is a directory, not a file");
         assert_fails(&run(s(&latin1)), "latin1.txt is not valid UTF-8: byte 0xe9 at byte offset 37");
     }
+    // Unreadable even for root: reading /proc/self/mem at offset 0 fails with EIO.
+    assert_fails(&cli(&["tokenize", "--file", "/proc/self/mem"]), "reading the text file /proc/self/mem: ");
     assert_fails(
         &cli(&["tokenize", "--tokenizer", "simple-v2", "--vocab-from", s(&blank), "x"]),
         "yields no vocabulary",
