@@ -170,7 +170,7 @@ fn ids_out_of_range_name_the_id_its_position_and_the_vocabulary() {
         &cli(&["decode", "--tokenizer", "simple-v2", "1132"]),
         "token id 1132 at position 0 is not in the vocabulary (1132 entries",
     );
-    assert_fails(&cli(&["decode", "1,two"]), "\"two\" at position 1 is not a token id");
+    assert_fails(&cli(&["decode", "1,two"]), "'two' at position 1 is not a token id");
 }
 
 #[test]

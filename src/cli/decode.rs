@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use token_embeddings::text::read_text_from;
-use token_embeddings::tokenizer::{Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
+use token_embeddings::tokenizer::{python_str_repr, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
 
 use super::tokenize::{vocab_text, TokenizerKind};
 
@@ -63,7 +63,10 @@ fn parse_ids(text: &str) -> Result<Vec<i64>> {
         .enumerate()
         .map(|(position, piece)| {
             piece.parse::<i64>().with_context(|| {
-                format!("IDS: {piece:?} at position {position} is not a token id (give integers such as 40,367,2885)")
+                format!(
+                    "IDS: {} at position {position} is not a token id (give integers such as 40,367,2885)",
+                    python_str_repr(piece)
+                )
             })
         })
         .collect()
@@ -79,7 +82,7 @@ mod tests {
         assert_eq!(parse_ids("[40, 367, 2885]\n").unwrap(), [40, 367, 2885]);
         assert_eq!(parse_ids("40 367\t-1").unwrap(), [40, 367, -1]);
         assert_eq!(parse_ids("[]").unwrap(), Vec::<i64>::new());
-        assert!(parse_ids("1,x").unwrap_err().to_string().contains("\"x\" at position 1"));
+        assert!(parse_ids("1,x").unwrap_err().to_string().contains("'x' at position 1"));
         assert!(parse_ids("[1, 2").is_err());
     }
 }

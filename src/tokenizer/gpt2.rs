@@ -78,7 +78,7 @@ impl fmt::Display for DisallowedSpecialToken {
         write!(
             f,
             "the text contains the special token {}, which tiktoken's encode refuses unless it is allowed \
-             (allowed_special={{{}}}, `--allowed-special {}` on the command line)",
+             (allowed_special={{{}}}, `--allowed-special '{}'` on the command line)",
             python_str_repr(&self.token),
             python_str_repr(&self.token),
             self.token
