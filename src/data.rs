@@ -55,15 +55,17 @@ impl GptDatasetV1 {
         Self::from_token_ids(ids, max_length, stride)
     }
 
-    /// The dataloader bonus's number data: whitespace-separated integers are the token ids.
+    /// The dataloader bonus's number data: whitespace-separated integers are the token ids, read
+    /// as the bonus's `[int(x) for x in text.strip().split()]` reads them.
     pub fn from_numbers_text(text: &str, max_length: usize, stride: usize) -> Result<Self> {
         // Python's text.split(): white space as str.isspace() sees it (U+001C..U+001F included).
         let ids = text
             .split(crate::pyrepr::is_python_whitespace)
             .filter(|word| !word.is_empty())
             .map(|word| {
-                word.parse::<i64>().with_context(|| {
-                    format!("{} is not an integer token id", crate::pyrepr::python_str_repr(word))
+                // Python's int(word): signs, underscores between digits, any Unicode decimal digit.
+                crate::pyrepr::python_int(word).map_err(|why| {
+                    anyhow::anyhow!("{} is not an integer token id ({why})", crate::pyrepr::python_str_repr(word))
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -44,6 +44,58 @@ pub fn is_python_printable(c: char) -> bool {
     tables::PRINTABLE.get(i).is_some_and(|&(first, _)| first <= c)
 }
 
+/// The digit value Python's `int()` gives one character (`unicodedata.decimal`): `'7'` and
+/// `'\u{667}'` (ARABIC-INDIC DIGIT SEVEN) are 7; `'²'` and `'x'` are not digits.
+pub fn python_decimal(c: char) -> Option<u32> {
+    let c = u32::from(c);
+    let i = tables::DECIMAL_ZEROS.partition_point(|&zero| zero <= c);
+    let zero = *tables::DECIMAL_ZEROS.get(i.checked_sub(1)?)?;
+    (c - zero < 10).then_some(c - zero)
+}
+
+/// Python's `int(text)` (base 10) where the result fits in an `i64`: white space around it
+/// (as [`is_python_whitespace`], except U+001C..U+001F), a sign, Unicode decimal digits
+/// ([`python_decimal`]) with single underscores between them. The error reads as Python's
+/// `ValueError` ("invalid literal for int() with base 10: '1__0'") or says the value does not fit.
+///
+/// ```
+/// use token_embeddings::pyrepr::python_int;
+/// assert_eq!(python_int(" +1_000 "), Ok(1000));
+/// assert_eq!(python_int("\u{663}\u{ff11}"), Ok(31));
+/// assert!(python_int("1__0").unwrap_err().starts_with("invalid literal for int() with base 10: '1__0'"));
+/// ```
+pub fn python_int(text: &str) -> Result<i64, String> {
+    let invalid = || format!("invalid literal for int() with base 10: {}", python_str_repr(text));
+    // int() turns non-ASCII white space into ' ' and then skips ASCII white space (C's isspace):
+    // U+001C..U+001F, white space to str.isspace(), are not skipped here (int("1\x1c") raises).
+    let body = text.trim_matches(|c: char| is_python_whitespace(c) && !('\u{1c}'..='\u{1f}').contains(&c));
+    let (negative, digits) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, body.strip_prefix('+').unwrap_or(body)),
+    };
+    let mut value: i128 = 0;
+    let mut seen_digit = false;
+    let mut after_underscore = false;
+    for c in digits.chars() {
+        if c == '_' {
+            if !seen_digit || after_underscore {
+                return Err(invalid());
+            }
+            after_underscore = true;
+            continue;
+        }
+        let digit = python_decimal(c).ok_or_else(invalid)?;
+        value = (value * 10 + i128::from(digit)).min(i128::from(u64::MAX) * 2);
+        seen_digit = true;
+        after_underscore = false;
+    }
+    if !seen_digit || after_underscore {
+        return Err(invalid());
+    }
+    let value = if negative { -value } else { value };
+    i64::try_from(value).map_err(|_| format!("{} is outside the int64 range of token ids", python_str_repr(text)))
+}
+
 /// Formats `(token, id)` as Python prints a tuple: `('!', 0)`, `("'", 2)`, `('<|unk|>', 1131)`.
 pub fn python_pair(token: &str, id: i64) -> String {
     format!("({}, {id})", python_str_repr(token))

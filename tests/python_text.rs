@@ -13,7 +13,9 @@ use std::sync::{Mutex, OnceLock};
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use token_embeddings::pyrepr::{is_python_printable, is_python_whitespace, python_str_repr, python_strip};
+use token_embeddings::pyrepr::{
+    is_python_printable, is_python_whitespace, python_decimal, python_int, python_str_repr, python_strip,
+};
 use token_embeddings::reference;
 use token_embeddings::tokenizer::{
     split_text, DisallowedSpecialToken, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab, END_OF_TEXT,
@@ -38,6 +40,12 @@ fn every_code_point_follows_python() {
     let v1_space = code_point_set(&facts, "v1_decode_space");
     let v2_space = code_point_set(&facts, "v2_decode_space");
     let reprs: Vec<&str> = facts["reprs"].as_str().unwrap().split('\n').collect();
+    let digits: std::collections::HashMap<u32, u32> = facts["int_digits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| (pair[0].as_u64().unwrap() as u32, pair[1].as_u64().unwrap() as u32))
+        .collect();
     assert_eq!(reprs.len(), code_points().count(), "one repr per code point");
     assert_eq!(isspace.len(), 29, "Python 3.11's str.isspace() holds for 29 code points");
 
@@ -58,6 +66,9 @@ fn every_code_point_follows_python() {
         check("V1 decode", v1.decode(&[0, 1]).unwrap() == "a,", v1_space.contains(&code));
         let v2 = SimpleTokenizerV2::new(Vocab::from_tokens([format!("a{c}"), ";".into(), "<|unk|>".into()])).unwrap();
         check("V2 decode", v2.decode(&[0, 1]).unwrap() == "a;", v2_space.contains(&code));
+        if python_decimal(c) != digits.get(&code).copied() {
+            wrong.push(format!("U+{code:04X} int(): Rust {:?}, Python {:?}", python_decimal(c), digits.get(&code)));
+        }
         let ours = python_str_repr(&c.to_string());
         if ours != python_repr {
             wrong.push(format!("U+{code:04X} repr: Rust {ours}, Python {python_repr}"));
@@ -179,6 +190,16 @@ fn key_error_of(err: &anyhow::Error) -> String {
     format!("KeyError: {piece}")
 }
 
+/// Our `python_int` as Python's side writes `int(text)`; a value beyond int64 (which Python reads
+/// and we refuse) is shown as Python's value when our error says so.
+fn int_json(text: &str, theirs: &Value) -> Value {
+    match python_int(text) {
+        Ok(n) => json!({ "ok": n }),
+        Err(why) if why.contains("outside the int64 range") && theirs["ok"].is_number() => theirs.clone(),
+        Err(why) => json!({ "error": format!("ValueError: {why}") }),
+    }
+}
+
 fn value_error_of(err: &anyhow::Error) -> String {
     match err.downcast_ref::<DisallowedSpecialToken>() {
         Some(special) => format!("ValueError: {}", special.python_message()),
@@ -210,6 +231,7 @@ proptest! {
                 "gpt2_encode": result_json(gpt2.encode(text), value_error_of),
                 "gpt2_encode_allowed": gpt2.encode_with_special(text, &[END_OF_TEXT]).unwrap(),
                 "gpt2_encode_ordinary": gpt2.encode_ordinary(text),
+                "int": int_json(text, &theirs["int"]),
             });
             prop_assert_eq!(&ours, theirs, "text {:?}", text);
             // V2's ids are always inside its vocabulary.
@@ -268,6 +290,26 @@ proptest! {
                 }
             };
             prop_assert_eq!(&ours, &theirs[name], "{}", name);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// `int(text)` (the number-data bonus reads its ids with it) on strings made of digits of any
+    /// script, signs, underscores and white space.
+    #[test]
+    fn python_int_equals_int(texts in proptest::collection::vec(
+        proptest::collection::vec(proptest::sample::select(vec![
+            "0", "1", "7", "9", "_", "+", "-", " ", "\u{1c}", "\u{663}", "\u{ff11}", "\u{1d7ce}", "\u{b2}", "x", "00",
+            "9223372036854775807", "9223372036854775808",
+        ]), 0..7).prop_map(|pieces| pieces.concat()),
+        1..8,
+    )) {
+        let python = ask(&json!({ "vocab_text": "", "texts": texts }));
+        for (text, theirs) in texts.iter().zip(python["texts"].as_array().unwrap()) {
+            prop_assert_eq!(&int_json(text, &theirs["int"]), &theirs["int"], "int({:?})", text);
         }
     }
 }

@@ -63,6 +63,9 @@ def rust_tables():
     assert whitespace == [c for c in code_points() if re.fullmatch(r"\s", chr(c))], "re \\s != isspace"
     assert whitespace == [c for c in code_points() if chr(c).strip() == ""], "strip != isspace"
     printable = ranges(str.isprintable)
+    # Decimal digits come in runs of ten (0..9); the table holds each run's zero.
+    zeros = sorted({c - unicodedata.decimal(chr(c)) for c in code_points() if unicodedata.decimal(chr(c), None) is not None})
+    assert all(unicodedata.decimal(chr(z + d), None) == d for z in zeros for d in range(10)), "a run is not 0..9"
     version = sys.version.split()[0]
     lines = [
         "//! Python's character classes, made by the Python that runs the book's code:",
@@ -86,6 +89,15 @@ def rust_tables():
         f"pub const PRINTABLE: [(u32, u32); {len(printable)}] = [",
     ]
     lines += [f"    (0x{a:x}, 0x{b:x})," for a, b in printable]
+    lines += [
+        "];",
+        "",
+        "/// The first code point (digit zero) of each run of ten decimal digits, in order: what",
+        "/// `int()` reads as 0..9 (`unicodedata.decimal`), e.g. U+0660 ARABIC-INDIC DIGIT ZERO.",
+        "#[rustfmt::skip]",
+        f"pub const DECIMAL_ZEROS: [u32; {len(zeros)}] = [",
+    ]
+    lines += [f"    0x{z:x}," for z in zeros]
     lines += ["];", ""]
     return "\n".join(lines)
 
@@ -98,7 +110,7 @@ V2_DECODE = r'\s+([,.:;?!"()\'])'
 
 def unicode_facts():
     """What Python does with each code point, for the all-code-points test."""
-    isspace, stripped, re_space, split_sep, v1_space, v2_space = [], [], [], [], [], []
+    isspace, stripped, re_space, split_sep, v1_space, v2_space, digits = [], [], [], [], [], [], []
     reprs = []
     for c in code_points():
         ch = chr(c)
@@ -118,6 +130,10 @@ def unicode_facts():
         if re.sub(V2_DECODE, r"\1", " ".join(["a" + ch, ";"])) == "a;":
             v2_space.append(c)
         reprs.append(repr(ch))
+        try:
+            digits.append([c, int(ch)])
+        except ValueError:
+            pass
     return {
         "python_version": sys.version.split()[0],
         "unidata_version": unicodedata.unidata_version,
@@ -127,6 +143,8 @@ def unicode_facts():
         "split_separator": split_sep,
         "v1_decode_space": v1_space,
         "v2_decode_space": v2_space,
+        # [code point, int(chr(c))] for every code point int() reads as a digit
+        "int_digits": digits,
         # repr(chr(c)) for every code point in code_points() order, one string per line
         "reprs": "\n".join(reprs),
     }
@@ -180,6 +198,7 @@ def tokenizers(request):
             "gpt2_encode": attempt(lambda: gpt2.encode(text)),
             "gpt2_encode_allowed": gpt2.encode(text, allowed_special={"<|endoftext|>"}),
             "gpt2_encode_ordinary": gpt2.encode_ordinary(text),
+            "int": attempt(lambda: int(text)),
         })
     simple_ids = [
         {"v1_decode": attempt(lambda: v1.decode(ids)), "v2_decode": attempt(lambda: v2.decode(ids))}
