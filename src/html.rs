@@ -2,37 +2,72 @@
 //!
 //! A row per token id (or per position), a column per embedding dimension, each cell shaded
 //! by its value: red for positive, blue for negative. The numbers are the same strings
-//! PyTorch's `print` shows.
+//! PyTorch's `print` shows, under the same print options, and a tensor that `print` summarises
+//! is summarised the same way: its edge rows and columns, with a `...` row and column between.
 
 use anyhow::Result;
 use tch::Tensor;
 
-use crate::printing::element_strings;
+use crate::printing::{get_printoptions, shown_cells, PrintOptions};
 
-/// An HTML table of a 1-D or 2-D tensor with at most 1000 elements; `None` for anything else.
+/// An HTML table of a non-empty 1-D or 2-D tensor under the current print options; `None` for
+/// anything else.
 pub fn tensor_table(tensor: &Tensor) -> Result<Option<String>> {
-    let (rows, cols) = match tensor.size()[..] {
-        [n] => (1, n as usize),
-        [r, c] => (r as usize, c as usize),
-        _ => return Ok(None),
+    tensor_table_with(tensor, &get_printoptions())
+}
+
+/// [`tensor_table`] under the given print options. `None` also when the options show no element
+/// (a summarised tensor with `edgeitems` 0).
+pub fn tensor_table_with(tensor: &Tensor, options: &PrintOptions) -> Result<Option<String>> {
+    if !matches!(tensor.dim(), 1 | 2) || tensor.numel() == 0 {
+        return Ok(None);
+    }
+    let summarize = tensor.numel() as f64 > options.threshold;
+    if summarize && options.edgeitems == 0 {
+        return Ok(None);
+    }
+    let shown = shown_cells(tensor, options)?;
+    let edges = shown.shown();
+    // Entries in print order: the index in the tensor and the position among the fetched ones;
+    // `None` is the `...` between the edges.
+    let labelled = |dim: usize| -> Vec<Option<(i64, usize)>> {
+        let indices = edges.indices(dim);
+        edges.entries(dim).into_iter().map(|e| e.map(|pos| (indices[pos], pos))).collect()
     };
-    let Some(cells) = element_strings(tensor)? else { return Ok(None) };
-    let values: Vec<f64> = cells.iter().map(|c| c.trim_end_matches('.').parse().unwrap_or(0.0)).collect();
-    let scale = values.iter().fold(0.0f64, |m, v| if v.is_finite() { m.max(v.abs()) } else { m });
+    let (rows, cols) =
+        if shown.shape.len() == 1 { (vec![Some((0, 0))], labelled(0)) } else { (labelled(0), labelled(1)) };
+    let fetched_cols = if shown.shape.len() == 1 { edges.indices(0).len() } else { edges.indices(1).len() };
+    let scale = (0..shown.values.len()).filter_map(|i| shown.values.real(i)).fold(0.0f64, |m, v| {
+        if v.is_finite() {
+            m.max(v.abs())
+        } else {
+            m
+        }
+    });
 
     let mut html = String::from("<table style=\"border-collapse:collapse;font-family:monospace\">\n<tr><th></th>");
-    for col in 0..cols {
-        html.push_str(&format!("<th style=\"padding:2px 6px;color:#666\">{col}</th>"));
+    for col in &cols {
+        let label = col.map_or("...".to_owned(), |(index, _)| index.to_string());
+        html.push_str(&format!("<th style=\"padding:2px 6px;color:#666\">{label}</th>"));
     }
     html.push_str("</tr>\n");
-    for row in 0..rows {
-        html.push_str(&format!("<tr><th style=\"padding:2px 6px;color:#666\">{row}</th>"));
-        for col in 0..cols {
-            let i = row * cols + col;
+    for row in &rows {
+        let label = row.map_or("...".to_owned(), |(index, _)| index.to_string());
+        html.push_str(&format!("<tr><th style=\"padding:2px 6px;color:#666\">{label}</th>"));
+        for col in &cols {
+            let (text, shade) = match (row, col) {
+                (Some((_, r)), Some((_, c))) => {
+                    let i = r * fetched_cols + c;
+                    (
+                        shown.cells[i].trim_start().to_owned(),
+                        shown.values.real(i).map_or("transparent".to_owned(), |v| shade(v, scale)),
+                    )
+                }
+                _ => ("...".to_owned(), "transparent".to_owned()),
+            };
             html.push_str(&format!(
-                "<td style=\"padding:2px 6px;text-align:right;background:{}\">{}</td>",
-                shade(values[i], scale),
-                escape(&cells[i])
+                "<td style=\"padding:2px 6px;text-align:right;background:{shade}\">{}</td>",
+                escape(&text)
             ));
         }
         html.push_str("</tr>\n");
@@ -76,4 +111,66 @@ fn shade(value: f64, scale: f64) -> String {
 /// Escapes text for HTML content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use tch::{Device, Kind};
+
+    use super::*;
+    use crate::printing::tensor_repr_with;
+
+    /// The cell texts of a table, row by row, without the header row and the row labels.
+    fn cells(html: &str) -> Vec<Vec<String>> {
+        html.lines()
+            .skip(2)
+            .filter(|line| line.starts_with("<tr>"))
+            .map(|line| {
+                line.split("<td")
+                    .skip(1)
+                    .map(|td| td[td.find('>').unwrap() + 1..td.find("</td>").unwrap()].to_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The numbers and `...` of a printed tensor, in order.
+    fn printed_items(text: &str) -> Vec<String> {
+        let body = text.trim_start_matches("tensor(");
+        let body = &body[..body.rfind(']').unwrap()];
+        body.split(|c: char| c == '[' || c == ']' || c == ',' || c.is_whitespace())
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn a_summarised_tensor_shows_its_edges_as_print_does() {
+        let t = Tensor::arange(2000, (Kind::Float, Device::Cpu)).reshape([40, 50]).f_div_scalar(7.0).unwrap();
+        for options in
+            [PrintOptions::DEFAULT, PrintOptions::SHORT, PrintOptions::DEFAULT.with_precision(1).with_edgeitems(1)]
+        {
+            let html = tensor_table_with(&t, &options).unwrap().unwrap();
+            let rows = cells(&html);
+            let edge = options.edgeitems;
+            assert_eq!(rows.len(), 2 * edge + 1);
+            assert!(rows[edge].iter().all(|c| c == "..."));
+            // Row by row, the numbers are the printed ones, with one `...` between the edge columns.
+            let flat: Vec<String> = rows.iter().filter(|r| r[0] != "...").flatten().cloned().collect();
+            let printed = printed_items(&tensor_repr_with(&t, &options).unwrap());
+            let printed: Vec<String> = printed.into_iter().filter(|item| item != "...").collect();
+            let ours: Vec<String> = flat.into_iter().filter(|item| item != "...").collect();
+            assert_eq!(ours, printed);
+            let header = html.lines().nth(1).unwrap();
+            assert!(header.contains(">49</th>") && header.contains(">...</th>") && !header.contains(">25</th>"));
+        }
+    }
+
+    #[test]
+    fn no_table_when_print_shows_no_element() {
+        let t = Tensor::zeros([40, 50], (Kind::Float, Device::Cpu));
+        assert!(tensor_table_with(&t, &PrintOptions::DEFAULT.with_edgeitems(0)).unwrap().is_none());
+        assert!(tensor_table_with(&t, &PrintOptions::FULL).unwrap().unwrap().contains(">49</th>"));
+        assert!(tensor_table_with(&t.reshape([2, 20, 50]), &PrintOptions::FULL).unwrap().is_none());
+    }
 }

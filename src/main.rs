@@ -10,6 +10,13 @@ use token_embeddings::reference::PyTorchMissing;
 mod cli;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so `token-embeddings ... | head` would panic in println! once head has
+    // quit; restore the default, and the process ends quietly as other Unix tools do.
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match cli::Cli::parse().run() {
         Ok(code) => code,
         Err(err) => {

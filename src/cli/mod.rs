@@ -16,6 +16,7 @@ mod batches;
 mod compare;
 mod decode;
 mod embed;
+mod print;
 mod tokenize;
 mod walkthrough_cmd;
 
@@ -43,6 +44,8 @@ enum Cmd {
     Tokenize(tokenize::Args),
     /// Print the text of token ids.
     Decode(decode::Args),
+    /// Print a tensor of a .npy or .safetensors file as PyTorch's print(t) does, under print options.
+    Print(print::Args),
 }
 
 impl Cli {
@@ -55,6 +58,7 @@ impl Cli {
             Cmd::Batches(args) => batches::run(args),
             Cmd::Tokenize(args) => tokenize::run(args),
             Cmd::Decode(args) => decode::run(args),
+            Cmd::Print(args) => print::run(args),
         }
     }
 }
