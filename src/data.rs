@@ -51,15 +51,23 @@ impl GptDatasetV1 {
     /// (`<|endoftext|>` allowed).
     pub fn from_text(text: &str, max_length: usize, stride: usize) -> Result<Self> {
         ensure!(!text.is_empty(), "the text is empty");
-        let ids = Gpt2Tokenizer::new().encode(text)?;
+        let ids = Gpt2Tokenizer::new().encode_with_special(text, &[crate::tokenizer::END_OF_TEXT])?;
         Self::from_token_ids(ids, max_length, stride)
     }
 
-    /// The dataloader bonus's number data: whitespace-separated integers are the token ids.
+    /// The dataloader bonus's number data: whitespace-separated integers are the token ids, read
+    /// as the bonus's `[int(x) for x in text.strip().split()]` reads them.
     pub fn from_numbers_text(text: &str, max_length: usize, stride: usize) -> Result<Self> {
+        // Python's text.split(): white space as str.isspace() sees it (U+001C..U+001F included).
         let ids = text
-            .split_whitespace()
-            .map(|word| word.parse::<i64>().with_context(|| format!("{word:?} is not an integer token id")))
+            .split(crate::pyrepr::is_python_whitespace)
+            .filter(|word| !word.is_empty())
+            .map(|word| {
+                // Python's int(word): signs, underscores between digits, any Unicode decimal digit.
+                crate::pyrepr::python_int(word).map_err(|why| {
+                    anyhow::anyhow!("{} is not an integer token id ({why})", crate::pyrepr::python_str_repr(word))
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         ensure!(!ids.is_empty(), "the text holds no numbers");
         Self::from_token_ids(ids, max_length, stride)

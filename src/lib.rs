@@ -37,6 +37,7 @@ pub mod random;
 pub mod reference;
 pub mod summary;
 pub mod tensor_file;
+pub mod text;
 pub mod tokenizer;
 pub mod walkthrough;
 

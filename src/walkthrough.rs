@@ -17,15 +17,16 @@ use crate::positional::{add_positions, PositionalEmbedding};
 use crate::printing::{size_repr, PyTorchPrint};
 use crate::random::manual_seed;
 use crate::tokenizer::{
-    python_int_list, python_pair, python_str_list, split_text, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2,
-    Vocab,
+    python_int_list, python_pair, python_str_list, split_text, DisallowedSpecialToken, Gpt2Tokenizer,
+    SimpleTokenizerV1, SimpleTokenizerV2, Vocab, END_OF_TEXT,
 };
 
 /// The book's story, shipped in the repository.
 pub const THE_VERDICT: &str = include_str!("../data/the-verdict.txt");
 
-/// The walkthrough needs this many GPT-2 tokens: the 256-token windows of `create_dataloader_v1`
-/// need one more for their target.
+/// The walkthrough needs this many GPT-2 tokens: its last dataset (`GPTDatasetV1` with the
+/// book's `create_dataloader_v1` defaults, max_length=256, stride=128) needs 256 ids for a window
+/// plus one more for its target, counted as the dataset counts (`<|endoftext|>` allowed).
 pub const MIN_TOKENS: usize = 257;
 
 /// One printed output of the chapter.
@@ -33,8 +34,9 @@ pub const MIN_TOKENS: usize = 257;
 pub struct Step {
     /// Stable name, shared with the PyTorch reference.
     pub name: &'static str,
-    /// A short heading for people.
-    pub heading: &'static str,
+    /// A short heading for people; it never claims more than the text has ("first 23 entries"
+    /// for a vocabulary of 23).
+    pub heading: String,
     /// Exactly what the notebook's `print` calls write, newline-terminated.
     pub text: String,
 }
@@ -60,9 +62,10 @@ impl fmt::Display for Walkthrough {
     }
 }
 
-/// Reads a text file for the walkthrough, with a clear error when it is missing.
+/// Reads a text file as the book's `open(path, "r", encoding="utf-8").read()` does
+/// (see [`crate::text::read_text`]: `\r\n` and `\r` become `\n`, strict UTF-8, one-line errors).
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("reading the text file {}", path.display()))
+    crate::text::read_text(path)
 }
 
 /// Collects what a step prints, like Python's `print` (items joined by spaces, then a newline).
@@ -71,36 +74,38 @@ struct Printer {
 }
 
 impl Printer {
-    fn step(&mut self, name: &'static str, heading: &'static str, lines: impl IntoIterator<Item = String>) {
+    fn step(&mut self, name: &'static str, heading: impl Into<String>, lines: impl IntoIterator<Item = String>) {
         let mut text = String::new();
         for line in lines {
             let _ = writeln!(text, "{line}");
         }
-        self.steps.push(Step { name, heading, text });
+        self.steps.push(Step { name, heading: heading.into(), text });
     }
 }
 
 /// Runs the chapter on `text` (normally [`THE_VERDICT`]) with tensors on `device`.
 pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
-    ensure!(!raw_text.is_empty(), "the text is empty");
+    ensure!(!raw_text.is_empty(), "the text is empty: the walkthrough needs at least {MIN_TOKENS} GPT-2 tokens");
     let gpt2 = Gpt2Tokenizer::new();
-    let token_count = gpt2.encode(raw_text)?.len();
+    let token_count = gpt2.encode_with_special(raw_text, &[END_OF_TEXT])?.len();
     ensure!(
         token_count >= MIN_TOKENS,
-        "text too short: the walkthrough needs at least {MIN_TOKENS} GPT-2 tokens, the text has {token_count}"
+        "text too short: the walkthrough needs at least {MIN_TOKENS} GPT-2 tokens (its last dataset has windows \
+         of max_length=256, the book's create_dataloader_v1 default, each with one more token as target), the \
+         text has {token_count}"
     );
     let mut out = Printer { steps: Vec::new() };
 
     // 2.2 Tokenizing text
     out.step(
         "raw_text",
-        "2.2 The raw text: length and first 99 characters",
+        format!("2.2 The raw text: length and first {} characters", raw_text.chars().count().min(99)),
         [format!("Total number of character: {}", raw_text.chars().count()), raw_text.chars().take(99).collect()],
     );
     let preprocessed = split_text(raw_text);
     out.step(
         "preprocessed",
-        "2.2 Split into words and punctuation: first 30 pieces and count",
+        format!("2.2 Split into words and punctuation: first {} pieces and count", preprocessed.len().min(30)),
         [python_str_list(&preprocessed[..preprocessed.len().min(30)]), preprocessed.len().to_string()],
     );
 
@@ -108,7 +113,7 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
     let vocab = Vocab::from_text(raw_text);
     out.step(
         "vocab",
-        "2.3 Vocabulary: size and first 51 entries",
+        format!("2.3 Vocabulary: size and first {} entries", vocab.len().min(51)),
         std::iter::once(vocab.len().to_string()).chain(vocab.entries().take(51).map(|(t, i)| python_pair(t, i))),
     );
     let v1 = SimpleTokenizerV1::new(vocab);
@@ -135,7 +140,7 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
         vocab.entries().skip(vocab.len().saturating_sub(5)).map(|(t, i)| python_pair(t, i)).collect();
     out.step(
         "vocab_with_specials",
-        "2.4 Vocabulary with <|endoftext|> and <|unk|>: size and last 5 entries",
+        format!("2.4 Vocabulary with <|endoftext|> and <|unk|>: size and last {} entries", last_five.len()),
         std::iter::once(vocab.len().to_string()).chain(last_five),
     );
     let v2 = SimpleTokenizerV2::new(vocab)?;
@@ -147,7 +152,7 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
 
     // 2.5 Byte pair encoding
     let bpe_text = "Hello, do you like tea? <|endoftext|> In the sunlit terracesof someunknownPlace.";
-    let integers = gpt2.encode(bpe_text)?;
+    let integers = gpt2.encode_with_special(bpe_text, &[END_OF_TEXT])?;
     out.step("gpt2_encode", "2.5 GPT-2 BPE encode (<|endoftext|> allowed)", [python_int_list(&integers)]);
     out.step("gpt2_decode", "2.5 GPT-2 BPE decode", [gpt2.decode(&integers)?]);
     let ids = gpt2.encode("Akwirw ier")?;
@@ -158,28 +163,53 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
         [python_int_list(&ids), python_str_list(&pieces), gpt2.decode(&ids)?],
     );
 
-    // 2.6 Data sampling with a sliding window
-    let enc_text = gpt2.encode_ordinary(raw_text);
-    out.step("enc_text", "2.6 GPT-2 tokens in the whole text", [enc_text.len().to_string()]);
-    let enc_sample = &enc_text[50..];
-    let context_size = 4;
-    out.step(
-        "x_y",
-        "2.6 Input x and target y",
-        [
-            format!("x: {}", python_int_list(&enc_sample[..context_size])),
-            format!("y:      {}", python_int_list(&enc_sample[1..=context_size])),
-        ],
-    );
-    out.step(
-        "context_desired",
-        "2.6 Context ----> next token (ids)",
-        (1..=context_size).map(|i| format!("{} ----> {}", python_int_list(&enc_sample[..i]), enc_sample[i])),
-    );
-    let decoded_pairs = (1..=context_size)
-        .map(|i| Ok(format!("{} ----> {}", gpt2.decode(&enc_sample[..i])?, gpt2.decode(&enc_sample[i..=i])?)))
-        .collect::<Result<Vec<_>>>()?;
-    out.step("context_desired_text", "2.6 Context ----> next token (text)", decoded_pairs);
+    // 2.6 Data sampling with a sliding window. The book's `tokenizer.encode(raw_text)` passes no
+    // `allowed_special`: a text with `<|endoftext|>` makes tiktoken raise, and the cells that use
+    // `enc_text` then fail as a notebook's do, on a name that was never defined.
+    match gpt2.encode(raw_text) {
+        Ok(enc_text) => {
+            out.step("enc_text", "2.6 GPT-2 tokens in the whole text", [enc_text.len().to_string()]);
+            let enc_sample = &enc_text[50..];
+            let context_size = 4;
+            out.step(
+                "x_y",
+                "2.6 Input x and target y",
+                [
+                    format!("x: {}", python_int_list(&enc_sample[..context_size])),
+                    format!("y:      {}", python_int_list(&enc_sample[1..=context_size])),
+                ],
+            );
+            out.step(
+                "context_desired",
+                "2.6 Context ----> next token (ids)",
+                (1..=context_size).map(|i| format!("{} ----> {}", python_int_list(&enc_sample[..i]), enc_sample[i])),
+            );
+            let decoded_pairs = (1..=context_size)
+                .map(|i| Ok(format!("{} ----> {}", gpt2.decode(&enc_sample[..i])?, gpt2.decode(&enc_sample[i..=i])?)))
+                .collect::<Result<Vec<_>>>()?;
+            out.step("context_desired_text", "2.6 Context ----> next token (text)", decoded_pairs);
+        }
+        Err(err) => {
+            let special = err.downcast_ref::<DisallowedSpecialToken>().context("encoding the text with GPT-2")?;
+            out.step(
+                "enc_text",
+                "2.6 GPT-2 tokens in the whole text (tokenizer.encode(raw_text) raises)",
+                [format!("ValueError: {}", special.python_message())],
+            );
+            let undefined = |name: &str| format!("NameError: name '{name}' is not defined");
+            out.step("x_y", "2.6 Input x and target y (enc_text is undefined)", [undefined("enc_text")]);
+            out.step(
+                "context_desired",
+                "2.6 Context ----> next token (ids) (context_size is undefined)",
+                [undefined("context_size")],
+            );
+            out.step(
+                "context_desired_text",
+                "2.6 Context ----> next token (text) (context_size is undefined)",
+                [undefined("context_size")],
+            );
+        }
+    }
 
     let in_order = |batch_size| LoaderOptions { batch_size, shuffle: false, drop_last: true };
     let loader = create_dataloader_v1(raw_text, 4, 1, in_order(1))?.on_device(device);

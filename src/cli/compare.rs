@@ -13,8 +13,9 @@ use super::read_text_or_verdict;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Text to use instead of the book's story.
-    #[arg(long)]
+    /// Text file to use instead of the book's story, read as the book reads it (UTF-8, `\r\n` and
+    /// `\r` become `\n`); it needs at least 257 GPT-2 tokens.
+    #[arg(long, value_name = "PATH")]
     text: Option<PathBuf>,
     /// Also print PyTorch's output under each matching step.
     #[arg(long)]
@@ -22,6 +23,7 @@ pub struct Args {
 }
 
 pub fn run(Args { text, full }: Args) -> Result<ExitCode> {
+    // Read (and check) the text here first, so that a bad file is one error before Python starts.
     let raw_text = read_text_or_verdict(text.as_ref())?;
     let rust = walkthrough::run(&raw_text, Device::Cpu)?;
     let python = reference::walkthrough(text.as_deref())?;

@@ -1,37 +1,88 @@
 //! `token-embeddings decode`: the text of token ids.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
-use token_embeddings::tokenizer::{Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
+use anyhow::{bail, Context, Result};
+use token_embeddings::text::read_text_from;
+use token_embeddings::tokenizer::{python_str_repr, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
 
-use super::read_text_or_verdict;
-use super::tokenize::TokenizerKind;
+use super::tokenize::{vocab_text, TokenizerKind};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Which tokenizer the ids belong to.
     #[arg(long, value_enum, default_value_t = TokenizerKind::Gpt2)]
     tokenizer: TokenizerKind,
-    /// Text whose pieces form the simple tokenizers' vocabulary (default: the book's story).
-    #[arg(long)]
+    /// Text file whose pieces form the simple tokenizers' vocabulary (default: the book's story).
+    #[arg(long, value_name = "PATH")]
     vocab_from: Option<PathBuf>,
-    /// Token ids, comma-separated (e.g. 40,367,2885).
-    #[arg(value_name = "IDS", value_delimiter = ',', allow_negative_numbers = true, required = true)]
-    ids: Vec<i64>,
+    /// Write the raw bytes the ids stand for (tiktoken's decode_bytes; GPT-2 only) instead of the
+    /// text, where bytes that are not UTF-8 become U+FFFD as in tiktoken's decode.
+    #[arg(long)]
+    bytes: bool,
+    /// Token ids, comma-separated (40,367,2885), or a list as `tokenize` prints it ("[40, 367]");
+    /// `-` reads them from standard input.
+    #[arg(value_name = "IDS", allow_hyphen_values = true)]
+    ids: String,
 }
 
-pub fn run(Args { tokenizer, vocab_from, ids }: Args) -> Result<ExitCode> {
+pub fn run(Args { tokenizer, vocab_from, bytes, ids }: Args) -> Result<ExitCode> {
+    let ids = if ids == "-" { read_text_from(std::io::stdin().lock(), "standard input")? } else { ids };
+    let ids = parse_ids(&ids)?;
+    if bytes {
+        let TokenizerKind::Gpt2 = tokenizer else {
+            bail!("--bytes is for GPT-2 only: the simple tokenizers' pieces are text");
+        };
+        let raw = Gpt2Tokenizer::new().decode_bytes(&ids)?;
+        std::io::stdout().lock().write_all(&raw).context("writing to standard output")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = match tokenizer {
         TokenizerKind::Gpt2 => Gpt2Tokenizer::new().decode(&ids)?,
-        TokenizerKind::SimpleV1 => {
-            SimpleTokenizerV1::new(Vocab::from_text(&read_text_or_verdict(vocab_from.as_ref())?)).decode(&ids)?
-        }
+        TokenizerKind::SimpleV1 => SimpleTokenizerV1::new(Vocab::from_text(&vocab_text(vocab_from)?)).decode(&ids)?,
         TokenizerKind::SimpleV2 => {
-            SimpleTokenizerV2::new(Vocab::from_text_with_specials(&read_text_or_verdict(vocab_from.as_ref())?))?
-                .decode(&ids)?
+            SimpleTokenizerV2::new(Vocab::from_text_with_specials(&vocab_text(vocab_from)?))?.decode(&ids)?
         }
     };
     println!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ids separated by commas and/or white space, optionally inside `[` `]` (Python's list repr).
+fn parse_ids(text: &str) -> Result<Vec<i64>> {
+    let trimmed = text.trim();
+    let inner = match trimmed.strip_prefix('[') {
+        Some(rest) => rest.strip_suffix(']').context("IDS starts with '[' but does not end with ']'")?,
+        None => trimmed,
+    };
+    inner
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|piece| !piece.is_empty())
+        .enumerate()
+        .map(|(position, piece)| {
+            piece.parse::<i64>().with_context(|| {
+                format!(
+                    "IDS: {} at position {position} is not a token id (give integers such as 40,367,2885)",
+                    python_str_repr(piece)
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ids;
+
+    #[test]
+    fn ids_in_every_written_form() {
+        assert_eq!(parse_ids("40,367,2885").unwrap(), [40, 367, 2885]);
+        assert_eq!(parse_ids("[40, 367, 2885]\n").unwrap(), [40, 367, 2885]);
+        assert_eq!(parse_ids("40 367\t-1").unwrap(), [40, 367, -1]);
+        assert_eq!(parse_ids("[]").unwrap(), Vec::<i64>::new());
+        assert!(parse_ids("1,x").unwrap_err().to_string().contains("'x' at position 1"));
+        assert!(parse_ids("[1, 2").is_err());
+    }
 }

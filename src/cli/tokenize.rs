@@ -1,42 +1,81 @@
-//! `token-embeddings tokenize`: the token ids of a text.
+//! `token-embeddings tokenize`: the token ids of a text (literal, from a file, or from stdin).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::ValueEnum;
-use token_embeddings::tokenizer::{python_int_list, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
+use token_embeddings::text::{read_text, read_text_from};
+use token_embeddings::tokenizer::{
+    python_int_list, split_text, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab,
+};
 
 use super::read_text_or_verdict;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Which tokenizer: GPT-2's byte-pair encoding (tiktoken's "gpt2") or the book's simple ones.
     #[arg(long, value_enum, default_value_t = TokenizerKind::Gpt2)]
     tokenizer: TokenizerKind,
-    /// Text whose pieces form the simple tokenizers' vocabulary (default: the book's story).
-    #[arg(long)]
+    /// Text file whose pieces form the simple tokenizers' vocabulary (default: the book's story).
+    #[arg(long, value_name = "PATH")]
     vocab_from: Option<PathBuf>,
-    text: String,
+    /// A special token to encode as its id (tiktoken's allowed_special; GPT-2 has only
+    /// '<|endoftext|>'). Without it, text that spells a special token is an error, as in the
+    /// book's tokenizer.encode(text).
+    #[arg(long, value_name = "TOKEN")]
+    allowed_special: Vec<String>,
+    /// Read the text from this file, as the book reads files (UTF-8; \r\n and \r become \n).
+    #[arg(long, value_name = "PATH", conflicts_with = "text")]
+    file: Option<PathBuf>,
+    /// The text itself, not a file name (for a file use --file PATH); `-` reads standard input.
+    #[arg(value_name = "TEXT", required_unless_present = "file", allow_hyphen_values = true)]
+    text: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum TokenizerKind {
+    /// GPT-2's byte-pair encoding (50257 ids).
     Gpt2,
+    /// The book's SimpleTokenizerV1: fails on a word it has never seen.
     SimpleV1,
+    /// The book's SimpleTokenizerV2: <|unk|> for unknown words, knows <|endoftext|>.
     SimpleV2,
 }
 
-pub fn run(Args { tokenizer, vocab_from, text }: Args) -> Result<ExitCode> {
+pub fn run(Args { tokenizer, vocab_from, allowed_special, file, text }: Args) -> Result<ExitCode> {
+    let text = match (file, text) {
+        (Some(path), _) => read_text(&path)?,
+        (None, Some(text)) if text == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,
+        (None, Some(text)) => text,
+        (None, None) => bail!("give the text, --file PATH or - for standard input"),
+    };
+    if !allowed_special.is_empty() && !matches!(tokenizer, TokenizerKind::Gpt2) {
+        bail!("--allowed-special is for GPT-2 only: the simple tokenizers treat <|endoftext|> as a vocabulary entry");
+    }
     let ids = match tokenizer {
-        TokenizerKind::Gpt2 => Gpt2Tokenizer::new().encode(&text)?,
-        TokenizerKind::SimpleV1 => {
-            SimpleTokenizerV1::new(Vocab::from_text(&read_text_or_verdict(vocab_from.as_ref())?)).encode(&text)?
+        TokenizerKind::Gpt2 => {
+            let allowed: Vec<&str> = allowed_special.iter().map(String::as_str).collect();
+            Gpt2Tokenizer::new().encode_with_special(&text, &allowed)?
         }
+        TokenizerKind::SimpleV1 => SimpleTokenizerV1::new(Vocab::from_text(&vocab_text(vocab_from)?)).encode(&text)?,
         TokenizerKind::SimpleV2 => {
-            SimpleTokenizerV2::new(Vocab::from_text_with_specials(&read_text_or_verdict(vocab_from.as_ref())?))?
-                .encode(&text)
+            SimpleTokenizerV2::new(Vocab::from_text_with_specials(&vocab_text(vocab_from)?))?.encode(&text)
         }
     };
     println!("{}", python_int_list(&ids));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The text the simple tokenizers build their vocabulary from: `--vocab-from PATH` or the book's
+/// story. A text with no pieces (empty, or only white space) is an error.
+pub fn vocab_text(vocab_from: Option<PathBuf>) -> Result<String> {
+    let text = read_text_or_verdict(vocab_from.as_ref())?;
+    if split_text(&text).is_empty() {
+        let source = vocab_from.map_or("the book's story".to_owned(), |p| p.display().to_string());
+        bail!(
+            "--vocab-from {source} yields no vocabulary: it has no words or punctuation, only white space or nothing"
+        );
+    }
+    Ok(text)
 }

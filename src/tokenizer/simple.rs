@@ -10,27 +10,34 @@ use anyhow::{Context, Result};
 use regex::Regex;
 
 use super::{END_OF_TEXT, UNKNOWN};
-use crate::pyrepr::python_str_repr;
+use crate::pyrepr::{python_str_repr, python_strip, python_whitespace_class};
 
-/// The book's split rule: `re.split(r'([,.:;?_!"()\']|--|\s)', text)`.
-static SPLIT_RULE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"([,.:;?_!"()']|--|\s)"#).expect("valid split rule"));
-/// V1's decode: `re.sub(r'\s+([,.?!"()\'])', r'\1', text)`.
-static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"\s+([,.?!"()'])"#).expect("valid rule"));
+/// The book's split rule, `re.split(r'([,.:;?_!"()\']|--|\s)', text)`, with Python's `\s`
+/// (see [`python_whitespace_class`]; the `regex` crate's `\s` misses U+001C..U+001F).
+static SPLIT_RULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r#"([,.:;?_!"()']|--|{})"#, python_whitespace_class())).expect("valid split rule")
+});
+/// V1's decode: `re.sub(r'\s+([,.?!"()\'])', r'\1', text)`, with Python's `\s`.
+static V1_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r#"{}+([,.?!"()'])"#, python_whitespace_class())).expect("valid rule"));
 /// V2's decode also removes the space before `:` and `;`.
 static V2_SPACE_BEFORE_PUNCT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\s+([,.:;?!"()'])"#).expect("valid rule"));
+    LazyLock::new(|| Regex::new(&format!(r#"{}+([,.:;?!"()'])"#, python_whitespace_class())).expect("valid rule"));
 
+/// The book's pre-processing: `re.split` on punctuation, `--` and white space, then
+/// `[item.strip() for item in pieces if item.strip()]`, with Python's white space throughout.
 ///
 /// ```
 /// use token_embeddings::tokenizer::split_text;
 /// assert_eq!(split_text("Hello, world. Is this-- a test?"),
 ///            ["Hello", ",", "world", ".", "Is", "this", "--", "a", "test", "?"]);
+/// // U+001C is white space to Python (not to Rust's `char::is_whitespace`).
+/// assert_eq!(split_text("it\u{1c}was"), ["it", "was"]);
 /// ```
 pub fn split_text(text: &str) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut keep = |piece: &str| {
-        let piece = piece.trim();
+        let piece = python_strip(piece);
         if !piece.is_empty() {
             pieces.push(piece.to_owned());
         }
@@ -45,76 +52,100 @@ pub fn split_text(text: &str) -> Vec<String> {
     pieces
 }
 
-/// A vocabulary: each distinct piece and its id, ids given in sorted order of the pieces
-/// (`{token: i for i, token in enumerate(sorted(set(pieces)))}`).
+/// A vocabulary as the book builds it: a Python dict `{token: i for i, token in enumerate(tokens)}`.
+///
+/// It keeps the dict's semantics where they matter: entries iterate in insertion order, and a
+/// token that comes twice keeps its first place but takes the later id (so V2's appended
+/// `<|endoftext|>` re-numbers a `<|endoftext|>` that the text itself contains, and the earlier id
+/// then names no token, exactly as in Python).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vocab {
-    tokens: Vec<String>,
-    ids: HashMap<String, i64>,
+    /// `(token, id)` in the dict's insertion order.
+    entries: Vec<(String, i64)>,
+    /// token -> index into `entries`.
+    index: HashMap<String, usize>,
+    /// id -> token (`{i: s for s, i in vocab.items()}`).
+    tokens: HashMap<i64, usize>,
 }
 
 impl Vocab {
-    /// Builds the vocabulary of a text's pieces, sorted as Python sorts strings (by code point).
+    /// Builds the vocabulary of a text's pieces, sorted as Python sorts strings (by code point):
+    /// `{token: i for i, token in enumerate(sorted(set(pieces)))}`.
     pub fn from_text(text: &str) -> Self {
         let pieces: BTreeSet<String> = split_text(text).into_iter().collect();
         Self::from_tokens(pieces)
     }
 
-    /// The vocabulary of `from_text` with `<|endoftext|>` and `<|unk|>` appended, as V2 needs.
+    /// The vocabulary of `from_text` with `<|endoftext|>` and `<|unk|>` appended, as V2 needs
+    /// (`all_tokens.extend(["<|endoftext|>", "<|unk|>"])` before the dict is built).
     pub fn from_text_with_specials(text: &str) -> Self {
-        let mut vocab = Self::from_text(text);
-        vocab.push(END_OF_TEXT);
-        vocab.push(UNKNOWN);
-        vocab
+        let pieces: BTreeSet<String> = split_text(text).into_iter().collect();
+        Self::from_tokens(pieces.into_iter().chain([END_OF_TEXT.to_owned(), UNKNOWN.to_owned()]))
     }
 
-    /// A vocabulary from tokens in id order.
+    /// `{token: i for i, token in enumerate(tokens)}`: ids are positions; a repeated token keeps
+    /// its first place in the iteration order and takes its last position as id.
     pub fn from_tokens(tokens: impl IntoIterator<Item = String>) -> Self {
-        let mut vocab = Vocab { tokens: Vec::new(), ids: HashMap::new() };
-        for token in tokens {
-            vocab.push(&token);
+        let mut vocab = Vocab { entries: Vec::new(), index: HashMap::new(), tokens: HashMap::new() };
+        for (id, token) in tokens.into_iter().enumerate() {
+            let id = id as i64;
+            match vocab.index.get(&token) {
+                Some(&at) => {
+                    vocab.tokens.remove(&vocab.entries[at].1);
+                    vocab.entries[at].1 = id;
+                    vocab.tokens.insert(id, at);
+                }
+                None => {
+                    vocab.index.insert(token.clone(), vocab.entries.len());
+                    vocab.tokens.insert(id, vocab.entries.len());
+                    vocab.entries.push((token, id));
+                }
+            }
         }
         vocab
     }
 
-    fn push(&mut self, token: &str) {
-        if !self.ids.contains_key(token) {
-            self.ids.insert(token.to_owned(), self.tokens.len() as i64);
-            self.tokens.push(token.to_owned());
-        }
-    }
-
-    /// Number of entries.
+    /// Number of entries (`len(vocab)`).
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.entries.len()
     }
 
     /// True when the vocabulary has no entries.
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.entries.is_empty()
     }
 
     /// The id of a piece, if the vocabulary has it.
     pub fn id(&self, token: &str) -> Option<i64> {
-        self.ids.get(token).copied()
+        self.index.get(token).map(|&at| self.entries[at].1)
     }
 
     /// The piece with this id, if there is one.
     pub fn token(&self, id: i64) -> Option<&str> {
-        usize::try_from(id).ok().and_then(|i| self.tokens.get(i)).map(String::as_str)
+        self.tokens.get(&id).map(|&at| self.entries[at].0.as_str())
     }
 
-    /// `(token, id)` pairs in id order, like iterating `vocab.items()` in Python.
+    /// `(token, id)` pairs in the dict's order, like iterating `vocab.items()` in Python.
     pub fn entries(&self) -> impl Iterator<Item = (&str, i64)> {
-        self.tokens.iter().enumerate().map(|(id, token)| (token.as_str(), id as i64))
+        self.entries.iter().map(|(token, id)| (token.as_str(), *id))
     }
 
+    /// `" ".join([self.int_to_str[i] for i in ids])`; an id with no token is an error that names
+    /// the id, its position and the vocabulary's size (Python raises `KeyError`).
     fn decode_pieces(&self, ids: &[i64]) -> Result<String> {
         let pieces = ids
             .iter()
-            .map(|&id| {
+            .enumerate()
+            .map(|(position, &id)| {
                 self.token(id).with_context(|| {
-                    format!("id {id} is not in the vocabulary (ids run from 0 to {})", self.len() as i64 - 1)
+                    format!(
+                        "token id {id} at position {position} is not in the vocabulary ({} entries{})",
+                        self.len(),
+                        match self.entries.iter().map(|e| e.1).max() {
+                            Some(max) => format!(", ids 0..={max}"),
+                            None => String::new(),
+                        }
+                    )
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -139,8 +170,8 @@ impl SimpleTokenizerV1 {
         &self.vocab
     }
 
-    /// Splits the text and looks every piece up; an unknown piece is an error that names it
-    /// (Python raises `KeyError`).
+    /// Splits the text and looks every piece up; an unknown piece is an error that names it as
+    /// Python's `repr` shows it (Python raises `KeyError`).
     pub fn encode(&self, text: &str) -> Result<Vec<i64>> {
         split_text(text)
             .iter()
@@ -253,8 +284,22 @@ mod tests {
     }
 
     #[test]
+    fn vocab_is_a_python_dict_when_the_text_holds_the_specials() {
+        // Python: all_tokens = ['<|endoftext|>', 'a', 'b', '<|endoftext|>', '<|unk|>'];
+        // {t: i for i, t in enumerate(all_tokens)} == {'<|endoftext|>': 3, 'a': 1, 'b': 2, '<|unk|>': 4}
+        let vocab = Vocab::from_text_with_specials("a <|endoftext|> b");
+        let items: Vec<(&str, i64)> = vocab.entries().collect();
+        assert_eq!(items, [("<|endoftext|>", 3), ("a", 1), ("b", 2), ("<|unk|>", 4)]);
+        assert_eq!(vocab.len(), 4);
+        assert_eq!(vocab.token(0), None, "id 0 names no token after the dict re-numbered it");
+        let v2 = SimpleTokenizerV2::new(vocab).unwrap();
+        assert_eq!(v2.encode("a <|endoftext|> c"), [1, 3, 4]);
+        let err = v2.decode(&[1, 0]).unwrap_err().to_string();
+        assert!(err.contains("token id 0 at position 1 is not in the vocabulary (4 entries"), "{err}");
+    }
+
+    #[test]
     fn v2_requires_unknown_token() {
         assert!(SimpleTokenizerV2::new(Vocab::from_text("a b")).is_err());
     }
-
 }
