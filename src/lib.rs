@@ -12,7 +12,8 @@
 //! - [`positional`]: absolute positional embeddings and the input embeddings (2.8);
 //! - [`printing`]: `print(tensor)` exactly as PyTorch writes it;
 //! - [`random`]: where PyTorch's random numbers go (seeding, loader seeds, `randperm`);
-//! - [`walkthrough`]: the whole chapter, step by step.
+//! - [`walkthrough`]: the whole chapter, step by step;
+//! - [`checks`]: sizes from users checked before anything is allocated, libtorch errors as one line.
 //!
 //! ```
 //! use token_embeddings::{embedding::Embedding, printing::PyTorchPrint, random::manual_seed};
@@ -23,6 +24,7 @@
 //! ```
 
 pub mod autograd;
+pub mod checks;
 pub mod data;
 pub mod embedding;
 pub mod html;

@@ -87,7 +87,7 @@ pub fn run(raw_text: &str, device: Device) -> Result<Walkthrough> {
     let token_count = gpt2.encode(raw_text)?.len();
     ensure!(
         token_count >= MIN_TOKENS,
-        "text too short: the walkthrough needs at least {MIN_TOKENS} GPT-2 tokens, the text has {token_count}"
+        "text too short: the walkthrough needs at least {MIN_TOKENS} GPT-2 tokens (its last data loader cuts windows of 256 tokens, each with one more as its target), the text has {token_count}"
     );
     let mut out = Printer { steps: Vec::new() };
 
