@@ -42,3 +42,8 @@ pub mod walkthrough;
 
 /// tch, re-exported so that notebooks and users name the very same tensor type.
 pub use tch;
+
+/// The README's Rust blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
