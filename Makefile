@@ -1,8 +1,8 @@
 # Two commands do everything on a fresh machine:
 #   make run    set up what compare needs (PyTorch, crates), build, and compare the chapter in Rust
 #               with a live PyTorch run
-#   make test   set up everything (also the notebook kernel), build, and run every test (unit,
-#               snapshots, PyTorch parity, notebooks)
+#   make test   set up everything (also Jupyter and the notebook kernel), build, and run every test
+#               (unit, snapshots, PyTorch parity, notebooks)
 # Each set-up step is skipped when what it makes is already there and current.
 
 SHELL := /bin/bash
@@ -14,7 +14,7 @@ CARGO_BIN := $(HOME)/.cargo/bin
 EVCXR := $(CARGO_BIN)/evcxr_jupyter
 KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
 
-.PHONY: run test setup python kernel evcxr crates notebook notebook-timings clean-notebook-cache
+.PHONY: run test setup python jupyter kernel evcxr crates notebook notebook-timings clean-notebook-cache
 
 run: python crates
 	cargo run -- compare
@@ -34,7 +34,8 @@ crates:
 
 python: $(VENV)/.installed $(VENV)/torch
 
-# The venv with torch==2.13.0 from PyPI (a CUDA build that also runs on CPU, ~4.7 GB).
+# The venv with torch==2.13.0 from PyPI (a CUDA build that also runs on CPU, ~4.7 GB), tiktoken
+# and the book's package: what compare and the parity tests need (Jupyter comes with `jupyter`).
 # Reinstalled only when requirements.txt changes; fails if torch is not the right version.
 $(VENV)/.installed: requirements.txt requirements-book.txt
 	@test -x $(VENV)/bin/python || { echo "venv: creating $(VENV) and installing torch==$(TORCH_VERSION) from PyPI (about 90 s)"; $(PYTHON) -m venv $(VENV); }
@@ -47,17 +48,20 @@ $(VENV)/.installed: requirements.txt requirements-book.txt
 $(VENV)/torch: | $(VENV)/.installed
 	ln -sfn "$$($(VENV)/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))')" $@
 
-# The evcxr Jupyter kernel (about 15 min to compile the first time), registered in the venv
-# only, with libtorch on its library path from the start (each cell is a cdylib that links it).
-kernel: evcxr python
-	@mkdir -p $(KERNEL_DIR)
-	@printf '%s\n' '{' \
-	  '  "argv": ["$(EVCXR)", "--control_file", "{connection_file}"],' \
-	  '  "display_name": "Rust",' \
-	  '  "language": "rust",' \
-	  '  "interrupt_mode": "message",' \
-	  '  "env": {"LD_LIBRARY_PATH": "$(CURDIR)/$(VENV)/torch/lib", "LIBTORCH": "$(CURDIR)/$(VENV)/torch"}' \
-	  '}' > $(KERNEL_DIR)/kernel.json
+# Jupyter, for the notebooks and their tests only: `make run` does not need it.
+jupyter: $(VENV)/.jupyter-installed
+
+$(VENV)/.jupyter-installed: requirements-notebooks.txt | $(VENV)/.installed
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-notebooks.txt
+	@touch $@
+
+# The evcxr Jupyter kernel (about 15 min to compile the first time), registered in the venv only,
+# exactly as evcxr_jupyter registers itself (with its version.txt, so that it never rewrites the
+# spec on start). The spec needs no environment: the cells find libtorch through the rpath that
+# notebooks/evcxr.toml gives them, and cargo finds LIBTORCH in .cargo/config.toml.
+kernel: evcxr python jupyter
+	@JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" $(EVCXR) --install > /dev/null
+	@echo "kernel: $(KERNEL_DIR)/kernel.json"
 
 evcxr:
 	@if ! { test -x "$(EVCXR)" && cargo install --list | grep -qxF "evcxr_jupyter v$(EVCXR_VERSION):"; }; then \

@@ -133,6 +133,9 @@ impl DataLoader {
     /// A loader over the dataset; batches are created on the CPU (see [`DataLoader::on_device`]).
     pub fn new(dataset: GptDatasetV1, options: LoaderOptions) -> Result<Self> {
         ensure!(options.batch_size > 0, "batch_size must be at least 1");
+        let rows = options.batch_size.min(dataset.len());
+        // Inputs and targets, each gathered in a Vec, then copied into a tensor: 4 × 8 bytes per id.
+        crate::checks::check_buffer("a batch", rows.saturating_mul(dataset.max_length), 32)?;
         Ok(Self { dataset, options, device: Device::Cpu })
     }
 

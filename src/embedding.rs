@@ -29,8 +29,8 @@ impl Embedding {
         ensure!(num_embeddings > 0, "num_embeddings (vocabulary size) must be at least 1, got {num_embeddings}");
         ensure!(embedding_dim > 0, "embedding_dim must be at least 1, got {embedding_dim}");
         let _guard = tch::no_grad_guard();
-        let mut weight = Tensor::f_empty([num_embeddings, embedding_dim], (Kind::Float, Device::Cpu))
-            .with_context(|| format!("allocating a {num_embeddings}×{embedding_dim} embedding weight"))?;
+        let mut weight =
+            crate::checks::empty("the embedding weight", &[num_embeddings, embedding_dim], Kind::Float, Device::Cpu)?;
         let _ = weight.f_normal_(0.0, 1.0).context("drawing the embedding weights")?;
         Ok(Self { weight: weight.set_requires_grad(true) })
     }
@@ -45,8 +45,10 @@ impl Embedding {
     /// leaf. With CUDA the weights are still drawn on the CPU generator, so they equal CPU's.
     pub fn to_device(self, device: Device) -> Result<Self> {
         check_device(device)?;
-        let moved =
-            self.weight.detach().f_to_device(device).with_context(|| format!("moving the embedding to {device:?}"))?;
+        let moved = self.weight.detach().f_to_device(device).map_err(|err| {
+            let operation = format!("moving the embedding weight to {device:?}");
+            crate::checks::torch_error(&operation, &self.weight.size(), self.weight.kind(), err)
+        })?;
         Ok(Self { weight: moved.set_requires_grad(true) })
     }
 
@@ -98,6 +100,14 @@ impl Embedding {
 
     /// `layer(torch.tensor(ids))` for a list of ids: one row per id.
     pub fn lookup(&self, ids: &[i64]) -> Result<Tensor> {
+        let rows = self.num_embeddings();
+        if let Some((index, id)) = ids.iter().enumerate().find(|(_, id)| !(0..rows).contains(*id)) {
+            bail!(
+                "token id {id} is out of range at index {index} of the ids: the embedding has {rows} rows, \
+                 the vocabulary size (valid ids: 0 to {})",
+                rows - 1
+            );
+        }
         let ids = Tensor::f_from_slice(ids)?.f_to_device(self.weight.device())?;
         self.forward(&ids)
     }

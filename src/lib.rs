@@ -13,7 +13,8 @@
 //!   chapter the sinusoidal table, RoPE, T5's relative buckets and ALiBi;
 //! - [`printing`]: `print(tensor)` exactly as PyTorch writes it;
 //! - [`random`]: where PyTorch's random numbers go (seeding, loader seeds, `randperm`);
-//! - [`walkthrough`]: the whole chapter, step by step.
+//! - [`walkthrough`]: the whole chapter, step by step;
+//! - [`checks`]: sizes from users checked before anything is allocated, libtorch errors as one line.
 //!
 //! ```
 //! use token_embeddings::{embedding::Embedding, printing::PyTorchPrint, random::manual_seed};
@@ -24,6 +25,7 @@
 //! ```
 
 pub mod autograd;
+pub mod checks;
 pub mod data;
 pub mod embedding;
 pub mod html;
@@ -43,3 +45,8 @@ pub mod walkthrough;
 
 /// tch, re-exported so that notebooks and users name the very same tensor type.
 pub use tch;
+
+/// The README's Rust blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

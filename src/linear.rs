@@ -25,11 +25,12 @@ impl Linear {
         let gain = (2.0 / (1.0 + a * a)).sqrt();
         let std = gain / (in_features as f64).sqrt();
         let bound = 3f64.sqrt() * std;
-        let mut weight = Tensor::f_empty([out_features, in_features], (Kind::Float, Device::Cpu))?;
+        let mut weight =
+            crate::checks::empty("the linear weight", &[out_features, in_features], Kind::Float, Device::Cpu)?;
         let _ = weight.f_uniform_(-bound, bound).context("drawing the linear weight")?;
         let bias = if bias {
             let bound = 1.0 / (in_features as f64).sqrt();
-            let mut b = Tensor::f_empty([out_features], (Kind::Float, Device::Cpu))?;
+            let mut b = crate::checks::empty("the linear bias", &[out_features], Kind::Float, Device::Cpu)?;
             let _ = b.f_uniform_(-bound, bound).context("drawing the linear bias")?;
             Some(b.set_requires_grad(true))
         } else {
@@ -71,5 +72,7 @@ impl Linear {
 pub fn one_hot(ids: &[i64]) -> Result<Tensor> {
     ensure!(!ids.is_empty(), "one_hot needs at least one id");
     ensure!(ids.iter().all(|&id| id >= 0), "one_hot needs ids of at least 0");
+    let classes = ids.iter().max().expect("not empty").saturating_add(1);
+    crate::checks::check_allocation("one_hot's result", &[ids.len() as i64, classes], Kind::Int64, Device::Cpu)?;
     Tensor::f_from_slice(ids)?.f_one_hot(-1).context("one_hot")
 }

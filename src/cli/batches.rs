@@ -12,55 +12,82 @@ use token_embeddings::summary::summarize;
 
 use super::{read_text_or_verdict, torch_seed, DeviceArg};
 
+/// The defaults are the book's `create_dataloader_v1(txt, batch_size=4, max_length=256,
+/// stride=128, shuffle=True, drop_last=True)`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Text file (default: the book's story).
-    #[arg(long)]
+    /// Text file to cut into windows (default: the book's story, data/the-verdict.txt).
+    #[arg(long, value_name = "FILE")]
     text: Option<PathBuf>,
-    #[arg(long, default_value_t = 4)]
+    /// Windows per batch (the book's default: 4).
+    #[arg(long, default_value_t = 4, value_parser = positive, allow_negative_numbers = true)]
     batch_size: usize,
-    #[arg(long, default_value_t = 256)]
+    /// Tokens per window, the context length (the book's default: 256).
+    #[arg(long, default_value_t = 256, value_parser = positive, allow_negative_numbers = true)]
     max_length: usize,
-    #[arg(long, default_value_t = 128)]
+    /// Tokens between the starts of two windows (the book's default: 128).
+    #[arg(long, default_value_t = 128, value_parser = positive, allow_negative_numbers = true)]
     stride: usize,
+    /// Visit the windows in a random order drawn from the default generator (the book's
+    /// default: true).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     shuffle: bool,
+    /// Drop a last batch that has fewer than --batch-size windows (the book's default: true).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     drop_last: bool,
-    /// torch.manual_seed before building the loader (none: libtorch's default seed).
+    /// torch.manual_seed(SEED) before the loader is built, so the shuffled order can be
+    /// repeated. Without it the seed is not fixed: the generator is seeded at random, as a fresh
+    /// Python process seeds PyTorch, and the order changes from run to run.
     #[arg(long, allow_negative_numbers = true)]
     seed: Option<i128>,
+    /// How the text becomes token ids.
     #[arg(long, value_enum, default_value_t = TokenizerArg::Gpt2)]
     tokenizer: TokenizerArg,
+    /// Print one JSON object instead: for every batch, the inputs' and targets' shape, dtype,
+    /// sha256 of the raw little-endian bytes and first values.
     #[arg(long)]
     json: bool,
+    /// Where the batches are moved (see the values).
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum TokenizerArg {
-    /// GPT-2 byte-pair encoding.
+    /// GPT-2 byte-pair encoding, <|endoftext|> allowed (the book's GPTDatasetV1).
     Gpt2,
     /// Whitespace-separated integers are the ids (the book's dataloader bonus).
     Numbers,
+}
+
+/// A size of at least 1, with the same message for 0, negative numbers and non-numbers.
+fn positive(value: &str) -> Result<usize, String> {
+    match value.parse::<i128>() {
+        Ok(n) if n >= 1 && n <= usize::MAX as i128 => Ok(n as usize),
+        Ok(n) => Err(format!("{n} is not a size of at least 1")),
+        Err(_) => Err(format!("{value:?} is not a whole number")),
+    }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let Args { text, batch_size, max_length, stride, shuffle, drop_last, seed, tokenizer, json, device } = args;
     let device = device.device()?;
     let raw_text = read_text_or_verdict(text.as_ref())?;
-    if let Some(seed) = seed {
-        manual_seed(torch_seed(seed)?);
-    }
+    manual_seed(match seed {
+        Some(seed) => torch_seed(seed)?,
+        None => random_seed(),
+    });
     let dataset = match tokenizer {
         TokenizerArg::Gpt2 => GptDatasetV1::from_text(&raw_text, max_length, stride)?,
         TokenizerArg::Numbers => GptDatasetV1::from_numbers_text(&raw_text, max_length, stride)?,
     };
+    let windows = dataset.len();
     let loader = DataLoader::new(dataset, LoaderOptions { batch_size, shuffle, drop_last })?.on_device(device);
     let mut summaries = Vec::new();
+    let mut count = 0;
     for batch in loader.iter()? {
         let batch = batch?;
+        count += 1;
         if json {
             summaries.push(json!({ "inputs": summarize(&batch.inputs)?, "targets": summarize(&batch.targets)? }));
         } else {
@@ -70,5 +97,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&json!({ "batches": summaries }))?);
     }
+    if count == 0 {
+        eprintln!(
+            "note: no batch: the {windows} window(s) fill no batch of --batch-size {batch_size}, and --drop-last true \
+             drops the short one; use a smaller --batch-size or --drop-last false"
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a fresh Python process does on `import torch`: seed the default generator from the
+/// operating system's randomness (libtorch alone would start from its fixed default seed).
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new().build_hasher().finish()
 }

@@ -74,7 +74,10 @@ impl Cli {
 /// `--device cpu|cuda`.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum DeviceArg {
+    /// The CPU.
     Cpu,
+    /// The first CUDA GPU; weights are still drawn on the CPU generator and then moved, as
+    /// nn.Embedding(...).to("cuda") does, so the values equal the CPU's. Without a GPU: an error.
     Cuda,
 }
 
@@ -103,5 +106,33 @@ pub fn read_text_or_verdict(path: Option<&PathBuf>) -> Result<String> {
     match path {
         Some(path) => walkthrough::read_text(path),
         None => Ok(THE_VERDICT.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every option and argument says what it is for in `--help` (the subcommands of issue 7's
+    /// list; add the others here once theirs are written).
+    #[test]
+    fn every_option_has_a_help_text() {
+        let cli = Cli::command();
+        let mut missing = Vec::new();
+        for sub in cli.get_subcommands() {
+            if !["walkthrough", "compare", "embed", "batches"].contains(&sub.get_name()) {
+                continue;
+            }
+            assert!(sub.get_about().is_some(), "{} has no description", sub.get_name());
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} --{id}", sub.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "options without help: {missing:?}");
     }
 }

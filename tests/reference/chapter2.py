@@ -31,7 +31,8 @@ from pathlib import Path
 
 import tiktoken
 import torch
-from torch.utils.data import DataLoader, Dataset
+from llms_from_scratch.ch02 import GPTDatasetV1, create_dataloader_v1
+from torch.utils.data import DataLoader
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TEXT = REPO / "data" / "the-verdict.txt"
@@ -39,6 +40,14 @@ DEFAULT_TEXT = REPO / "data" / "the-verdict.txt"
 # tiktoken names its cache file after the sha1 of the download URL and checks the content's sha256.
 R50K_URL = "https://openaipublic.blob.core.windows.net/encodings/r50k_base.tiktoken"
 R50K_SHA256 = "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"
+# The package's create_dataloader_v1 calls tiktoken.get_encoding("gpt2"), which reads OpenAI's two
+# GPT-2 files (the same ranks as r50k_base); the repository carries them in data/gpt2/.
+GPT2_FILES = {
+    "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe":
+        ("vocab.bpe", "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"),
+    "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json":
+        ("encoder.json", "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783"),
+}
 
 # The walkthrough's last window is max_length=256, and GPTDatasetV1 needs more ids than that.
 MIN_TOKENS = 257
@@ -54,7 +63,10 @@ def fail(message, status=1):
 
 
 # --------------------------------------------------------------------------------------------
-# The book's code (chapter 2), as printed in the book.
+# The book's code (chapter 2).  GPTDatasetV1 and create_dataloader_v1 are the book's own package
+# (llms_from_scratch.ch02, imported above).  The package does not have the simple tokenizers, so
+# SimpleTokenizerV1 and SimpleTokenizerV2 below are transcribed from the chapter's notebook
+# (rasbt/LLMs-from-scratch, ch02/01_main-chapter-code/ch02.ipynb, sections 2.3 and 2.4).
 # --------------------------------------------------------------------------------------------
 
 class SimpleTokenizerV1:
@@ -101,67 +113,20 @@ class SimpleTokenizerV2:
         return text
 
 
-class GPTDatasetV1(Dataset):
-    def __init__(self, txt, tokenizer, max_length, stride):
-        self.input_ids = []
-        self.target_ids = []
-
-        # Tokenize the entire text
-        token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
-        assert len(token_ids) > max_length, "Number of tokenized inputs must at least be equal to max_length+1"
-
-        # Use a sliding window to chunk the book into overlapping sequences of max_length
-        for i in range(0, len(token_ids) - max_length, stride):
-            input_chunk = token_ids[i:i + max_length]
-            target_chunk = token_ids[i + 1: i + max_length + 1]
-            self.input_ids.append(torch.tensor(input_chunk))
-            self.target_ids.append(torch.tensor(target_chunk))
-
-    def __len__(self):
-        return len(self.input_ids)
-
-    def __getitem__(self, idx):
-        return self.input_ids[idx], self.target_ids[idx]
+def check_long_enough(txt, tokenizer, max_length):
+    """The chapter notebook's GPTDatasetV1 asserts this; the package's class does not (a text that
+    is too short gives an empty dataset there), so it is checked before the package is called."""
+    token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
+    assert len(token_ids) > max_length, "Number of tokenized inputs must at least be equal to max_length+1"
 
 
-def create_dataloader_v1(txt, batch_size=4, max_length=256,
-                         stride=128, shuffle=True, drop_last=True,
-                         num_workers=0):
+class NumberTokenizer:
+    """The dataloader-intuition bonus (ch02/04_bonus_dataloader-intuition) changes one line of
+    GPTDatasetV1: `token_ids = [int(i) for i in txt.strip().split()]`, the text's numbers are the
+    ids.  Here that line is a tokenizer handed to the package's unchanged GPTDatasetV1."""
 
-    # Initialize the tokenizer ("r50k_base" has the same ranks as "gpt2" and loads offline here)
-    tokenizer = tiktoken.get_encoding("r50k_base")
-
-    # Create dataset
-    dataset = GPTDatasetV1(txt, tokenizer, max_length, stride)
-
-    # Create dataloader
-    dataloader = DataLoader(
-        dataset,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        drop_last=drop_last,
-        num_workers=num_workers
-    )
-
-    return dataloader
-
-
-class TokenIdDatasetV1(Dataset):
-    """GPTDatasetV1 over ids given directly (the book's number-data bonus: the ids are the numbers)."""
-
-    def __init__(self, token_ids, max_length, stride):
-        self.input_ids = []
-        self.target_ids = []
-        assert len(token_ids) > max_length, "Number of tokenized inputs must at least be equal to max_length+1"
-        for i in range(0, len(token_ids) - max_length, stride):
-            self.input_ids.append(torch.tensor(token_ids[i:i + max_length]))
-            self.target_ids.append(torch.tensor(token_ids[i + 1: i + max_length + 1]))
-
-    def __len__(self):
-        return len(self.input_ids)
-
-    def __getitem__(self, idx):
-        return self.input_ids[idx], self.target_ids[idx]
+    def encode(self, txt, allowed_special=None):
+        return [int(i) for i in txt.strip().split()]
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,6 +157,30 @@ def gpt2_tokenizer():
         return tiktoken.get_encoding("r50k_base")
     except Exception as e:  # noqa: BLE001 - every cause means the same thing to the caller
         fail(f"cannot load tiktoken r50k_base offline: {e}", status=2)
+
+
+def offline_gpt2_files():
+    """Puts data/gpt2/{vocab.bpe,encoder.json} where tiktoken.get_encoding("gpt2") looks before it
+    downloads (TIKTOKEN_CACHE_DIR/<sha1 of the URL>), so the package's create_dataloader_v1 runs
+    offline.  Any failure exits with status 2, as gpt2_tokenizer's."""
+    cache_dir = REPO / "target" / "tiktoken-cache"
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+    try:
+        for url, (name, expected) in GPT2_FILES.items():
+            cache_file = cache_dir / hashlib.sha1(url.encode()).hexdigest()
+            if cache_file.is_file() and sha256_file(cache_file) == expected:
+                continue
+            source = REPO / "data" / "gpt2" / name
+            if sha256_file(source) != expected:
+                raise RuntimeError(f"{source} does not have the sha256 tiktoken expects")
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=cache_file.name + ".", suffix=".tmp")
+            os.close(fd)
+            shutil.copyfile(source, tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, cache_file)
+    except Exception as e:  # noqa: BLE001 - every cause means the same thing to the caller
+        fail(f"cannot provide tiktoken's gpt2 files offline: {e}", status=2)
 
 
 def tiktoken_rs_asset():
@@ -567,13 +556,13 @@ def op_loader(op):
     max_batches = get(op, "max_batches", int, None)
     try:
         if "text_file" in op:
-            dataset = GPTDatasetV1(read_text(get(op, "text_file", str)), gpt2_tokenizer(),
-                                   max_length, stride)
+            txt, tokenizer = read_text(get(op, "text_file", str)), gpt2_tokenizer()
         elif "numbers" in op:
-            text = " ".join(str(i) for i in range(get(op, "numbers", int) + 1)) + " "
-            dataset = TokenIdDatasetV1([int(x) for x in text.strip().split()], max_length, stride)
+            txt, tokenizer = " ".join(str(i) for i in range(get(op, "numbers", int) + 1)) + " ", NumberTokenizer()
         else:
             raise UserError("op 'loader': needs \"text_file\" or \"numbers\"")
+        check_long_enough(txt, tokenizer, max_length)
+        dataset = GPTDatasetV1(txt, tokenizer, max_length, stride)
     except AssertionError as e:
         raise UserError(f"op 'loader': text too short for max_length={max_length}: {e}")
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
@@ -711,6 +700,7 @@ def main():
     walk.add_argument("--text", default=str(DEFAULT_TEXT), help="text file (default: the-verdict.txt)")
     commands.add_parser("ops", help="a JSON list of operations on stdin")
     args = parser.parse_args()
+    offline_gpt2_files()
 
     try:
         if args.command == "walkthrough":
