@@ -265,6 +265,18 @@ fn pytorch_missing_names_what_was_found_and_the_fix() {
 }
 
 #[test]
+fn a_mismatch_in_compare_has_its_own_status() {
+    // A PyTorch side whose run printed nothing the Rust side printed: every step differs.
+    let reply = r#"{"steps": [], "tensors": {}, "torch_version": "2.13.0+cpu"}"#;
+    let python = fake_python("errors-python-mismatch", &format!("#!/bin/sh\necho '{reply}'\n"));
+    let out = compare_with(&python);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.trim_end().ends_with("0/28 printed steps and 0/8 tensors equal PyTorch 2.13.0+cpu"), "{text}");
+}
+
+#[test]
 fn a_failing_reference_is_one_line() {
     let python = fake_python(
         "errors-python-traceback",

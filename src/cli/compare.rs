@@ -11,6 +11,10 @@ use token_embeddings::walkthrough;
 
 use super::read_text_or_verdict;
 
+/// Exit status when a step or a tensor differs from PyTorch's: distinct from bad input (1), PyTorch
+/// missing (2) and a command line that does not parse (64), so that a script can tell them apart.
+pub const EXIT_MISMATCH: u8 = 3;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Text file to use instead of the book's story, read as the book reads it (UTF-8, `\r\n` and
@@ -75,5 +79,5 @@ pub fn run(Args { text, full }: Args) -> Result<ExitCode> {
         tensors - tensor_mismatches,
         if mismatches + tensor_mismatches == 0 { ", bit for bit" } else { "" }
     );
-    Ok(if mismatches + tensor_mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if mismatches + tensor_mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_MISMATCH) })
 }

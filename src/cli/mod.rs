@@ -36,7 +36,8 @@ pub struct Cli {
 enum Cmd {
     /// Print every output of the chapter, in order, as the book's notebook prints it.
     Walkthrough(walkthrough_cmd::Args),
-    /// Run the chapter here and in PyTorch and compare every printed step and tensor.
+    /// Run the chapter here and in PyTorch and compare every printed step and tensor (status 3 on a
+    /// mismatch, 2 without PyTorch 2.13.0).
     Compare(compare::Args),
     /// Seed, create an embedding layer and print its weight (and a lookup) as PyTorch does.
     Embed(embed::Args),
