@@ -36,6 +36,7 @@ pub mod random;
 pub mod reference;
 pub mod summary;
 pub mod tokenizer;
+pub mod training;
 pub mod walkthrough;
 
 /// tch, re-exported so that notebooks and users name the very same tensor type.
