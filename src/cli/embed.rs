@@ -31,10 +31,10 @@ pub struct Args {
     padding_idx: Option<i64>,
     /// nn.Embedding's max_norm: looked-up rows are renormalised in place; the weight after the
     /// lookup is printed too.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_norm: Option<f64>,
     /// nn.Embedding's norm_type, the p of the p-norm for --max-norm.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     norm_type: f64,
 }
 
@@ -43,11 +43,12 @@ pub fn run(Args { seed, vocab_size, dim, ids, json, device, padding_idx, max_nor
     let options = EmbeddingOptions { padding_idx, max_norm, norm_type, ..EmbeddingOptions::default() };
     let layer = Embedding::with_options(vocab_size, dim, options)?.to_device(device.device()?)?;
     // The weight as drawn, before a lookup with --max-norm changes it in place.
-    let weight = layer.weight().f_detach_copy()?;
+    let weight_text = layer.weight().pytorch_parameter().to_string();
+    let weight_summary = summarize(layer.weight())?;
     let lookup = ids.map(|ids| layer.lookup(&ids)).transpose()?;
     let changed = max_norm.is_some() && lookup.is_some();
     if json {
-        let mut out = json!({ "weight": summarize(&weight)? });
+        let mut out = json!({ "weight": weight_summary });
         if let Some(lookup) = &lookup {
             out["lookup"] = serde_json::to_value(summarize(lookup)?)?;
         }
@@ -56,7 +57,7 @@ pub fn run(Args { seed, vocab_size, dim, ids, json, device, padding_idx, max_nor
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{}", weight.set_requires_grad(true).pytorch_parameter());
+        println!("{weight_text}");
         if let Some(lookup) = &lookup {
             println!("{}", lookup.pytorch());
         }
