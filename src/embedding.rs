@@ -406,14 +406,13 @@ mod tests {
     #[test]
     fn repr_lists_the_options_that_differ_from_the_defaults() {
         let _rng = crate::random::test_lock();
-        let options = EmbeddingOptions {
-            padding_idx: Some(0),
-            max_norm: Some(1.0),
-            norm_type: 1.0,
-            scale_grad_by_freq: true,
-        };
+        let options =
+            EmbeddingOptions { padding_idx: Some(0), max_norm: Some(1.0), norm_type: 1.0, scale_grad_by_freq: true };
         let layer = Embedding::with_options(6, 3, options).unwrap();
-        assert_eq!(layer.to_string(), "Embedding(6, 3, padding_idx=0, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)");
+        assert_eq!(
+            layer.to_string(),
+            "Embedding(6, 3, padding_idx=0, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)"
+        );
         assert_eq!(Embedding::new(6, 3).unwrap().to_string(), "Embedding(6, 3)");
     }
 

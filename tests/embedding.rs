@@ -130,7 +130,8 @@ fn max_norm_renormalises_the_looked_up_rows_in_place() {
 
 #[test]
 fn norm_type_one_and_infinity() {
-    let out = check(json!({"num_embeddings": 8, "embedding_dim": 5, "max_norm": 1.5, "norm_type": 1.0, "ids": [1, 2, 7]}));
+    let out =
+        check(json!({"num_embeddings": 8, "embedding_dim": 5, "max_norm": 1.5, "norm_type": 1.0, "ids": [1, 2, 7]}));
     assert_eq!(out["repr"], "Embedding(8, 5, max_norm=1.5, norm_type=1.0)");
     check(json!({"num_embeddings": 8, "embedding_dim": 5, "max_norm": 0.75, "norm_type": 3.0, "ids": [0, 6]}));
 }
@@ -153,7 +154,8 @@ fn scale_grad_by_freq_divides_by_the_count_in_the_batch() {
 
 #[test]
 fn from_pretrained_frozen_and_trainable() {
-    let out = check(json!({"num_embeddings": 5, "embedding_dim": 4, "pretrained": true, "freeze": true, "ids": [4, 0]}));
+    let out =
+        check(json!({"num_embeddings": 5, "embedding_dim": 4, "pretrained": true, "freeze": true, "ids": [4, 0]}));
     assert_eq!(out["requires_grad"], false);
     let out = check(json!({"num_embeddings": 5, "embedding_dim": 4, "pretrained": true, "freeze": false,
                            "padding_idx": 2, "ids": [2, 0, 2]}));
@@ -192,12 +194,28 @@ fn cli(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn cli_embed_with_padding_and_max_norm_prints_what_pytorch_prints() {
-    let output = cli(&["embed", "--seed", "123", "--vocab-size", "6", "--dim", "3", "--ids", "2,3,5,1,0", "--padding-idx",
-        "0", "--max-norm", "1.0"]);
+    let output = cli(&[
+        "embed",
+        "--seed",
+        "123",
+        "--vocab-size",
+        "6",
+        "--dim",
+        "3",
+        "--ids",
+        "2,3,5,1,0",
+        "--padding-idx",
+        "0",
+        "--max-norm",
+        "1.0",
+    ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let theirs = pytorch("embedding", &json!({"num_embeddings": 6, "embedding_dim": 3, "padding_idx": 0,
-                                              "max_norm": 1.0, "ids": [2, 3, 5, 1, 0]}));
+    let theirs = pytorch(
+        "embedding",
+        &json!({"num_embeddings": 6, "embedding_dim": 3, "padding_idx": 0,
+                                              "max_norm": 1.0, "ids": [2, 3, 5, 1, 0]}),
+    );
     let expected = format!(
         "{}\n{}\n{}\n",
         theirs["weight_text"].as_str().unwrap(),
@@ -215,7 +233,8 @@ fn cli_embed_negative_padding_idx_and_json() {
     let output = cli(&["embed", "--vocab-size", "6", "--dim", "3", "--ids", "5,4", "--padding-idx", "-1", "--json"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let theirs = pytorch("embedding", &json!({"num_embeddings": 6, "embedding_dim": 3, "padding_idx": -1, "ids": [5, 4]}));
+    let theirs =
+        pytorch("embedding", &json!({"num_embeddings": 6, "embedding_dim": 3, "padding_idx": -1, "ids": [5, 4]}));
     assert_eq!(json["weight"], theirs["weight"]);
     assert_eq!(json["lookup"], theirs["lookup"]);
     assert!(json.get("weight_after").is_none(), "without --max-norm the weight does not change");

@@ -168,6 +168,11 @@ fn notebook_05_embedding_vs_one_hot() {
 }
 
 #[test]
+fn notebook_07_training_embeddings() {
+    check_notebook("07-training-embeddings.ipynb", "notebook_07_training_embeddings");
+}
+
+#[test]
 fn saved_outputs_join_streams_and_list_mime_types() {
     let notebook = json!({"cells": [
         {"cell_type": "markdown", "source": "# title"},

@@ -93,8 +93,7 @@ fn rust_optim(spec: &Value, device: Device) -> Value {
         .unwrap()
         .to_device(device)
         .unwrap();
-    let batches: Vec<Tensor> =
-        spec["batches"].as_array().unwrap().iter().map(|b| ids(b).to_device(device)).collect();
+    let batches: Vec<Tensor> = spec["batches"].as_array().unwrap().iter().map(|b| ids(b).to_device(device)).collect();
     let mut target_shape = batches[0].size();
     target_shape.push(dim);
     let targets = Tensor::randn(target_shape, (Kind::Float, Device::Cpu)).to_device(device);
@@ -246,8 +245,8 @@ fn embedding_lm_loss_curve_equals_pytorch_step_for_step() {
             .unwrap();
     let mut optimizer = AdamW { lr: 0.01, weight_decay: 0.1, ..AdamW::default() }.build(model.parameters()).unwrap();
     let options = TrainOptions { num_epochs: 4, eval_freq: 48, eval_iter: 2 };
-    let log =
-        train_model_simple(&model, &train_loader, &val_loader, &mut optimizer, Device::Cpu, options, |_, _| {}).unwrap();
+    let log = train_model_simple(&model, &train_loader, &val_loader, &mut optimizer, Device::Cpu, options, |_, _| {})
+        .unwrap();
 
     let expected: Vec<f64> = theirs["losses"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(log.losses.len(), expected.len(), "number of steps");
@@ -255,11 +254,8 @@ fn embedding_lm_loss_curve_equals_pytorch_step_for_step() {
     for (step, (&ours, &theirs)) in log.losses.iter().zip(&expected).enumerate() {
         assert_eq!(f64::from(ours), theirs, "loss at step {step} differs (left: Rust, right: PyTorch)");
     }
-    let evals: Vec<Value> = log
-        .evals
-        .iter()
-        .map(|e| json!({"step": e.step, "train_loss": e.train_loss, "val_loss": e.val_loss}))
-        .collect();
+    let evals: Vec<Value> =
+        log.evals.iter().map(|e| json!({"step": e.step, "train_loss": e.train_loss, "val_loss": e.val_loss})).collect();
     assert_eq!(json!(evals), theirs["evals"]);
     assert_eq!(summary(model.tok_emb.weight()), theirs["weight"]);
     let state: Map<String, Value> =

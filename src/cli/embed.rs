@@ -38,7 +38,9 @@ pub struct Args {
     norm_type: f64,
 }
 
-pub fn run(Args { seed, vocab_size, dim, ids, json, device, padding_idx, max_norm, norm_type }: Args) -> Result<ExitCode> {
+pub fn run(
+    Args { seed, vocab_size, dim, ids, json, device, padding_idx, max_norm, norm_type }: Args,
+) -> Result<ExitCode> {
     manual_seed(torch_seed(seed)?);
     let options = EmbeddingOptions { padding_idx, max_norm, norm_type, ..EmbeddingOptions::default() };
     let layer = Embedding::with_options(vocab_size, dim, options)?.to_device(device.device()?)?;

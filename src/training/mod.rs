@@ -15,5 +15,7 @@ pub mod train;
 pub mod vocab;
 
 pub use optim::{AdamW, Optimizer, Sgd};
-pub use train::{calc_loss_batch, calc_loss_loader, nearest_neighbours, train_model_simple, train_val_split, EmbeddingLm,
-    TrainOptions};
+pub use train::{
+    calc_loss_batch, calc_loss_loader, nearest_neighbours, train_model_simple, train_val_split, EmbeddingLm,
+    TrainOptions,
+};

@@ -12,8 +12,7 @@ use crate::plots::Figure;
 pub fn loss_curve(log: &TrainingLog, title: &str) -> Result<Figure> {
     ensure!(!log.losses.is_empty(), "a loss curve needs at least one step");
     let steps = log.losses.len();
-    let (low, high) =
-        log.losses.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (low, high) = log.losses.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let evals: Vec<(usize, f64, f64)> = log.evals.iter().map(|e| (e.step, e.train_loss, e.val_loss)).collect();
     let low = evals.iter().fold(f64::from(low), |lo, &(_, t, v)| lo.min(t).min(v));
     let high = evals.iter().fold(f64::from(high), |hi, &(_, t, v)| hi.max(t).max(v));
@@ -54,11 +53,8 @@ pub fn loss_curve(log: &TrainingLog, title: &str) -> Result<Figure> {
             .map_err(drawing)?;
         root.present().map_err(drawing)?;
     }
-    let description = format!(
-        "[loss curve: {title}, {steps} steps, loss from {:.3} to {:.3}]",
-        log.losses[0],
-        log.losses[steps - 1]
-    );
+    let description =
+        format!("[loss curve: {title}, {steps} steps, loss from {:.3} to {:.3}]", log.losses[0], log.losses[steps - 1]);
     Ok(Figure::new(svg, description))
 }
 

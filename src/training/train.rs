@@ -167,7 +167,7 @@ pub fn train_model_simple(
             let value = loss.f_double_value(&[])? as f32;
             log.losses.push(value);
             on_step(global_step, value);
-            if options.eval_freq > 0 && global_step % options.eval_freq == 0 {
+            if options.eval_freq > 0 && global_step.is_multiple_of(options.eval_freq) {
                 let _no_grad = tch::no_grad_guard();
                 let train_loss = calc_loss_loader(train_loader, model, device, Some(options.eval_iter))?;
                 let val_loss = calc_loss_loader(val_loader, model, device, Some(options.eval_iter))?;
