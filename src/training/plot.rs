@@ -29,7 +29,13 @@ pub fn loss_curve(log: &TrainingLog, title: &str) -> Result<Figure> {
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..(steps.max(2) - 1) as f64, (low - pad)..(high + pad))
             .map_err(drawing)?;
-        chart.configure_mesh().x_desc("step").y_desc("cross-entropy loss").draw().map_err(drawing)?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_desc("cross-entropy loss")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()
+            .map_err(drawing)?;
         chart
             .draw_series(std::iter::once(PathElement::new(
                 log.losses.iter().enumerate().map(|(i, &l)| (i as f64, f64::from(l))).collect::<Vec<_>>(),
