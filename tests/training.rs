@@ -160,6 +160,20 @@ fn sgd_changes_only_the_rows_in_the_batch() {
 }
 
 #[test]
+fn repeated_ids_accumulate_their_gradients() {
+    // loss = sum of the looked-up rows: each occurrence of an id adds 1 to each element of its row.
+    let weight = Tensor::zeros([4, 2], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+    let layer = Embedding::from_pretrained(&weight, false).unwrap();
+    let mut sgd = Sgd { lr: 0.5, ..Sgd::default() }.build(vec![layer.weight().shallow_clone()]).unwrap();
+    layer.lookup(&[3, 3, 3, 1]).unwrap().sum(Kind::Float).backward();
+    let grad = Vec::<f32>::try_from(&layer.weight().grad().flatten(0, -1)).unwrap();
+    assert_eq!(grad, [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 3.0, 3.0]);
+    sgd.step().unwrap();
+    let updated = Vec::<f32>::try_from(&layer.weight().detach().flatten(0, -1)).unwrap();
+    assert_eq!(updated, [0.0, 0.0, -0.5, -0.5, 0.0, 0.0, -1.5, -1.5]);
+}
+
+#[test]
 fn sgd_with_momentum_weight_decay_and_nesterov() {
     let reports = check_optim(json!({
         "optimizer": "sgd",
