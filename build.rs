@@ -25,7 +25,9 @@ fn main() {
         .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={abi}"))
         .flag("-DGLOG_USE_GLOG_EXPORT")
         .file("src/autograd_name.cpp")
+        .file("src/training/optim_ops.cpp")
         .compile("token_embeddings_autograd");
     println!("cargo:rerun-if-changed=src/autograd_name.cpp");
+    println!("cargo:rerun-if-changed=src/training/optim_ops.cpp");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
 }

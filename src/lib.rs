@@ -41,6 +41,7 @@ pub mod summary;
 pub mod tensor_file;
 pub mod text;
 pub mod tokenizer;
+pub mod training;
 pub mod walkthrough;
 
 /// tch, re-exported so that notebooks and users name the very same tensor type.

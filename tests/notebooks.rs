@@ -168,6 +168,11 @@ fn notebook_05_embedding_vs_one_hot() {
 }
 
 #[test]
+fn notebook_07_training_embeddings() {
+    check_notebook("07-training-embeddings.ipynb", "notebook_07_training_embeddings");
+}
+
+#[test]
 fn notebook_08_positional_encodings() {
     check_notebook("08-positional-encodings.ipynb", "notebook_08_positional_encodings");
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde_json::json;
-use token_embeddings::embedding::Embedding;
+use token_embeddings::embedding::{Embedding, EmbeddingOptions};
 use token_embeddings::printing::PyTorchPrint;
 use token_embeddings::random::manual_seed;
 use token_embeddings::summary::summarize;
@@ -34,23 +34,46 @@ pub struct Args {
     /// Where the tensors live (see the values).
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
+    /// nn.Embedding's padding_idx: that row is zeroed (negative values count from the end).
+    #[arg(long, allow_negative_numbers = true)]
+    padding_idx: Option<i64>,
+    /// nn.Embedding's max_norm: looked-up rows are renormalised in place; the weight after the
+    /// lookup is printed too.
+    #[arg(long, allow_negative_numbers = true)]
+    max_norm: Option<f64>,
+    /// nn.Embedding's norm_type, the p of the p-norm for --max-norm.
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    norm_type: f64,
 }
 
-pub fn run(Args { seed, vocab_size, dim, ids, json, device }: Args) -> Result<ExitCode> {
+pub fn run(
+    Args { seed, vocab_size, dim, ids, json, device, padding_idx, max_norm, norm_type }: Args,
+) -> Result<ExitCode> {
     let device = device.device()?;
     manual_seed(torch_seed(seed)?);
-    let layer = Embedding::new(vocab_size, dim)?.to_device(device)?;
+    let options = EmbeddingOptions { padding_idx, max_norm, norm_type, ..EmbeddingOptions::default() };
+    let layer = Embedding::with_options(vocab_size, dim, options)?.to_device(device)?;
+    // The weight as drawn, before a lookup with --max-norm changes it in place.
+    let weight_text = layer.weight().pytorch_parameter().to_string();
+    let weight_summary = summarize(layer.weight())?;
     let lookup = ids.map(|ids| layer.lookup(&ids)).transpose()?;
+    let changed = max_norm.is_some() && lookup.is_some();
     if json {
-        let mut out = json!({ "weight": summarize(layer.weight())? });
+        let mut out = json!({ "weight": weight_summary });
         if let Some(lookup) = &lookup {
             out["lookup"] = serde_json::to_value(summarize(lookup)?)?;
         }
+        if changed {
+            out["weight_after"] = serde_json::to_value(summarize(layer.weight())?)?;
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{}", layer.weight().pytorch_parameter());
+        println!("{weight_text}");
         if let Some(lookup) = &lookup {
             println!("{}", lookup.pytorch());
+        }
+        if changed {
+            println!("{}", layer.weight().pytorch_parameter());
         }
     }
     Ok(ExitCode::SUCCESS)
