@@ -14,7 +14,7 @@ CARGO_BIN := $(HOME)/.cargo/bin
 EVCXR := $(CARGO_BIN)/evcxr_jupyter
 KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
 
-.PHONY: run test setup python kernel evcxr crates notebook notebook-timings clean-notebook-cache
+.PHONY: run test setup python kernel evcxr crates notebook notebook-timings clean-notebook-cache bench bench-corpora
 
 run: python crates
 	cargo run -- compare
@@ -78,3 +78,18 @@ notebook-timings: setup
 # Drop the notebooks' compiled cells (the next notebook run compiles the crate again).
 clean-notebook-cache:
 	rm -rf target/evcxr
+
+# Benchmarks (BENCHMARKS.md): the real-corpora path in Rust and in the book's Python/PyTorch, side
+# by side on corpora made at run time from the-verdict (10^5, 10^6, 10^7 tokens), then criterion's
+# Rust-only benches. Profile bench-fast: dev's dependencies (already built by `cargo test`) with this
+# crate optimised; a first build seeds target/bench-fast from target/debug. BENCH_ARGS passes options
+# to benches/side_by_side.py (e.g. BENCH_ARGS="--sizes 1e5 --repeats 3" for a quick run).
+BENCH_PROFILE := bench-fast
+bench: bench-corpora
+
+bench-corpora: python crates
+	@test -d target/$(BENCH_PROFILE) || ! test -d target/debug || cp -a target/debug target/$(BENCH_PROFILE)
+	cargo build --profile $(BENCH_PROFILE) --bin token-embeddings --example corpora_bench
+	$(VENV)/bin/python benches/side_by_side.py --rust target/$(BENCH_PROFILE)/examples/corpora_bench \
+	  --cli target/$(BENCH_PROFILE)/token-embeddings $(BENCH_ARGS)
+	cargo bench --profile $(BENCH_PROFILE) --bench corpora

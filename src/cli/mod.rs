@@ -16,6 +16,7 @@ mod batches;
 mod compare;
 mod decode;
 mod embed;
+mod prepare;
 mod tokenize;
 mod walkthrough_cmd;
 
@@ -43,6 +44,8 @@ enum Cmd {
     Tokenize(tokenize::Args),
     /// Print the text of token ids.
     Decode(decode::Args),
+    /// Tokenise text files into a flat uint16 token file (streaming, on every core).
+    Prepare(prepare::Args),
 }
 
 impl Cli {
@@ -55,6 +58,7 @@ impl Cli {
             Cmd::Batches(args) => batches::run(args),
             Cmd::Tokenize(args) => tokenize::run(args),
             Cmd::Decode(args) => decode::run(args),
+            Cmd::Prepare(args) => prepare::run(args),
         }
     }
 }

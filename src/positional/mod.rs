@@ -5,5 +5,7 @@
 //!   embeddings.
 
 pub mod absolute;
+pub mod input;
 
 pub use absolute::{add_positions, PositionalEmbedding};
+pub use input::input_embeddings;
