@@ -81,15 +81,12 @@ clean-notebook-cache:
 
 # Benchmarks (BENCHMARKS.md): the real-corpora path in Rust and in the book's Python/PyTorch, side
 # by side on corpora made at run time from the-verdict (10^5, 10^6, 10^7 tokens), then criterion's
-# Rust-only benches. Profile bench-fast: dev's dependencies (already built by `cargo test`) with this
-# crate optimised; a first build seeds target/bench-fast from target/debug. BENCH_ARGS passes options
-# to benches/side_by_side.py (e.g. BENCH_ARGS="--sizes 1e5 --repeats 3" for a quick run).
-BENCH_PROFILE := bench-fast
+# Rust-only benches, all in release builds (the first one compiles every dependency again, ~10 min).
+# BENCH_ARGS passes options to benches/side_by_side.py (e.g. BENCH_ARGS="--sizes 1e5 --repeats 3").
 bench: bench-corpora
 
 bench-corpora: python crates
-	@test -d target/$(BENCH_PROFILE) || ! test -d target/debug || cp -a target/debug target/$(BENCH_PROFILE)
-	cargo build --profile $(BENCH_PROFILE) --bin token-embeddings --example corpora_bench
-	$(VENV)/bin/python benches/side_by_side.py --rust target/$(BENCH_PROFILE)/examples/corpora_bench \
-	  --cli target/$(BENCH_PROFILE)/token-embeddings $(BENCH_ARGS)
-	cargo bench --profile $(BENCH_PROFILE) --bench corpora
+	cargo build --release --bin token-embeddings --example corpora_bench
+	$(VENV)/bin/python benches/side_by_side.py --rust target/release/examples/corpora_bench \
+	  --cli target/release/token-embeddings $(BENCH_ARGS)
+	cargo bench --bench corpora

@@ -190,3 +190,22 @@ fn bad_corpora_are_clear_errors() {
     assert_fails(&cli(&["batches", "--tokens", s(&short), "--max-length", "4"]), "too short");
     assert_fails(&cli(&["batches", "--tokens", s(&short), "--text", s(&text)]), "cannot be used with");
 }
+
+#[test]
+fn shards_prepared_apart_concatenate_to_one_prepare() {
+    // What the README promises for corpora beyond one machine: one token file per input, made
+    // anywhere, read in order, equals one `prepare` over all inputs in that order.
+    let dir = temp_dir("shards");
+    let docs = write_documents(&dir);
+    let whole = dir.join("whole.bin");
+    let mut args = vec!["prepare", "--out", s(&whole)];
+    docs.iter().for_each(|doc| args.extend(["--text", s(doc)]));
+    assert!(cli(&args).status.success());
+    let mut joined = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let shard = dir.join(format!("shard-{i:04}.bin"));
+        assert!(cli(&["prepare", "--text", s(doc), "--out", s(&shard), "--quiet"]).status.success());
+        joined.extend(std::fs::read(&shard).unwrap());
+    }
+    assert_eq!(joined, std::fs::read(&whole).unwrap());
+}

@@ -190,7 +190,8 @@ impl Batches<'_> {
         }
         let device = self.loader.device;
         let to_tensor = |ids: &[i64]| -> Result<Tensor> {
-            Ok(Tensor::f_from_slice(ids)?.f_reshape([rows, width])?.f_to_device(device)?)
+            let batch = Tensor::f_from_slice(ids)?.f_view([rows, width])?;
+            Ok(if device == Device::Cpu { batch } else { batch.f_to_device(device)? })
         };
         Ok(Batch { inputs: to_tensor(inputs)?, targets: to_tensor(targets)? })
     }

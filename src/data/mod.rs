@@ -4,9 +4,11 @@
 //! - [`dataset`]: [`GptDatasetV1`], the windows;
 //! - [`loader`]: [`DataLoader`], batches in PyTorch's order (the same random draws);
 //! - [`token_file`]: [`TokenFile`], a corpus's ids as a flat `uint16` file, memory-mapped;
-//! - [`prepare`]: text files to a token file, streaming and in parallel.
+//! - [`prepare`]: text files to a token file, streaming and in parallel;
+//! - [`encode`]: [`encode::Gpt2Encoder`], tiktoken's GPT-2 ids without its regex engine.
 
 pub mod dataset;
+pub mod encode;
 pub mod loader;
 pub mod prepare;
 pub mod token_file;

@@ -7,6 +7,8 @@
 //! **Streaming:** a file is read in blocks, so memory holds a few blocks whatever the corpus size
 //! (a block grows only across a stretch of text with no place to cut, see below).
 //!
+//! **Fast:** [`Gpt2Encoder`] makes tiktoken's ids without its regular-expression engine.
+//!
 //! **Parallel, with the very same ids:** GPT-2 first splits text with a regular expression, then
 //! encodes every piece on its own. A block is cut into parts only where no piece can span the cut,
 //! so encoding the parts on several cores and joining the ids gives exactly the ids of encoding the
@@ -27,6 +29,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::encode::Gpt2Encoder;
 use super::token_file::{SourceDocument, TokenDtype, TokenFileInfo};
 use crate::tokenizer::Gpt2Tokenizer;
 
@@ -75,9 +78,9 @@ pub fn split_at_safe_cuts(text: &str, part_bytes: usize) -> Vec<&str> {
 /// GPT-2 ids of `text` as tiktoken's `encode_ordinary` gives them, computed in parts of about
 /// `part_bytes` bytes on all cores (rayon). Equal to encoding the text in one call.
 pub fn encode_ordinary_in_parts(text: &str, part_bytes: usize) -> Vec<u32> {
-    let bpe = tiktoken_rs::r50k_base_singleton();
+    let encoder = Gpt2Encoder::get();
     let parts = split_at_safe_cuts(text, part_bytes);
-    let encoded: Vec<Vec<u32>> = parts.par_iter().map(|part| bpe.encode_ordinary(part)).collect();
+    let encoded: Vec<Vec<u32>> = parts.par_iter().map(|part| encoder.encode_ordinary(part)).collect();
     let mut ids = Vec::with_capacity(encoded.iter().map(Vec::len).sum());
     encoded.iter().for_each(|part| ids.extend_from_slice(part));
     ids
@@ -217,7 +220,7 @@ fn write_token_file(
 
 /// Streams one text file through the encoder into `sink`; returns its size in bytes.
 fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &ProgressBar) -> Result<u64> {
-    let bpe = tiktoken_rs::r50k_base_singleton();
+    let encoder = Gpt2Encoder::get();
     let mut reader = File::open(path).with_context(|| format!("opening the text file {}", path.display()))?;
     // Each round reads enough for a few parts per core, encodes them in parallel, writes them in order.
     let round_bytes = part_bytes.saturating_mul(2 * rayon::current_num_threads());
@@ -245,7 +248,7 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
                 )
             })?;
             let parts = split_at_safe_cuts(text, part_bytes);
-            let encoded: Vec<Vec<u32>> = parts.par_iter().map(|part| bpe.encode_ordinary(part)).collect();
+            let encoded: Vec<Vec<u32>> = parts.par_iter().map(|part| encoder.encode_ordinary(part)).collect();
             for ids in &encoded {
                 sink.write(ids)?;
             }
