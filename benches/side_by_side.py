@@ -20,6 +20,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,11 +40,18 @@ EOT = 50256
 # Python side: one measurement per process (--child).
 # ----------------------------------------------------------------------------------------------
 
+def tiktoken_gpt2():
+    """tiktoken's GPT-2 encoding from the offline cache that tests/reference/chapter2.py fills
+    (the driver has it filled before measuring, so that this process does not import torch)."""
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(REPO / "target" / "tiktoken-cache")
+    import tiktoken
+    return tiktoken.get_encoding("gpt2")
+
+
 def child(kind, args):
     sys.path.insert(0, str(REPO / "tests" / "reference"))
     if kind == "tokenise":
-        from chapter2 import gpt2_tokenizer
-        enc = gpt2_tokenizer()
+        enc = tiktoken_gpt2()
         text = Path(args[0]).read_text(encoding="utf-8")
         repeats = int(args[1])
         out = {}
@@ -58,8 +66,7 @@ def child(kind, args):
         return {"seconds": out, "tokens": len(ids)}
     if kind == "prepare":
         import numpy as np
-        from chapter2 import gpt2_tokenizer
-        enc = gpt2_tokenizer()
+        enc = tiktoken_gpt2()
         t = time.perf_counter()
         # nanoGPT's prepare.py: encode_ordinary, then the end-of-text id, as uint16.
         with open(args[0], "r", encoding="utf-8", newline="") as f:
@@ -127,8 +134,12 @@ def child(kind, args):
 # ----------------------------------------------------------------------------------------------
 
 def run_measured(cmd):
-    """Runs one measurement process; returns its JSON with its own peak RSS in bytes (reaped with
-    os.wait4, whose rusage is this child's alone)."""
+    """Runs one measurement process; returns its JSON with its peak RSS in bytes (reaped with
+    os.wait4, whose rusage is this child's alone).
+
+    Linux starts a forked child's peak RSS at its parent's size, so this driver imports neither
+    torch nor tiktoken: its own peak RSS (reported) is the floor of every number."""
+    cmd = [str(c) for c in cmd]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     out_chunks, err_chunks = [], []
     # Drain both pipes on threads while wait4 reaps the child.
@@ -196,8 +207,11 @@ def machine():
     for line in open("/proc/meminfo"):
         if line.startswith("MemTotal:"):
             total = int(line.split()[1]) * 1024
-    import tiktoken
-    import torch
+    # Versions from a child process: the driver must stay small (see run_measured).
+    versions = json.loads(subprocess.run(
+        [sys.executable, "-c", "import json, tiktoken, torch; "
+         "print(json.dumps([torch.__version__, tiktoken.__version__]))"],
+        capture_output=True, text=True, check=True).stdout)
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     return {
         "cpu": model,
@@ -205,8 +219,8 @@ def machine():
         "memory": total,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "tiktoken": tiktoken.__version__,
+        "torch": versions[0],
+        "tiktoken": versions[1],
         "rustc": rustc,
         "load": os.getloadavg(),
     }
@@ -252,6 +266,9 @@ def main():
     rust = [str(Path(args.rust).resolve())]
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     info = machine()
+    # Fill the offline tiktoken cache (chapter2.py knows how) before any measurement.
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'tests/reference'); "
+                    "from chapter2 import gpt2_tokenizer; gpt2_tokenizer()"], cwd=REPO, check=True)
     started = time.time()
     rows = {"tokenise": [], "prepare": [], "epoch128": [], "epoch1": [], "embeddings": None}
     notes = []
@@ -281,7 +298,7 @@ def main():
         for stride, key in [(128, "epoch128"), (1, "epoch1")]:
             if size == sizes[0]:
                 # Same batches before timing: our loader's summary against the book's.
-                cli = subprocess.run([args.cli, "batches", "--tokens", ours_bin, "--batch-size", "8", "--max-length",
+                cli = subprocess.run([args.cli, "batches", "--tokens", str(ours_bin), "--batch-size", "8", "--max-length",
                                       "256", "--stride", str(stride), "--seed", "123", "--summary"],
                                      capture_output=True, text=True, check=True, cwd=REPO)
                 book = run_measured(python_cmd("epoch", ours_bin, stride, "check"))
@@ -306,8 +323,8 @@ def main():
                               "py": book_s, "py_rss": book_rss})
         print(json.dumps({k: v[-1] for k, v in rows.items() if v}), file=sys.stderr)
 
-    ours = run_measured(rust + ["embeddings", 21])
-    py = run_measured(python_cmd("embeddings", 21))
+    ours = run_measured(rust + ["embeddings", 51])
+    py = run_measured(python_cmd("embeddings", 51))
     # The first call pays for the allocator's first pages: leave it out.
     rows["embeddings"] = {
         "fused": median(ours["seconds"]["fused"][1:]), "two_steps_rust": median(ours["seconds"]["two_steps"][1:]),
@@ -315,6 +332,7 @@ def main():
         "copy_py": median(py["seconds"]["copy"][1:]), "bytes": ours["bytes"],
     }
     elapsed = time.time() - started
+    info["driver_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     load_end = os.getloadavg()
     report = render(rows, info, notes, elapsed, load_end, args)
     print(report)
@@ -340,7 +358,8 @@ def render(rows, info, notes, elapsed, load_end, args):
         "Corpora: the-verdict repeated to about 10^5, 10^6 and 10^7 GPT-2 tokens (one document). Times are taken "
         "inside each process (start-up and imports excluded): medians of "
         f"{args.repeats} runs for tokenising ({max(1, args.repeats // 2)} at 10^7), one run otherwise. Peak memory "
-        "is each process's peak RSS as the operating system reports it (libtorch and Python's imports included). "
+        f"is each process's peak RSS as the operating system reports it (libtorch and Python's imports included; "
+        f"a child starts at the driver's size, {info['driver_rss'] / 1e6:.0f} MB, the floor of every number). "
         "Before timing, both sides' token files were checked to have the same sha256, and at 10^5 tokens both "
         "loaders to give the same batches (sha256 of all batches, seed 123).",
         "",
@@ -382,7 +401,7 @@ def render(rows, info, notes, elapsed, load_end, args):
         "",
         "### Input embeddings at GPT-2 small sizes (vocabulary 50257, dim 768, batch 8 x 1024), no grad",
         "",
-        "Medians of 20 calls. Bandwidth: bytes of the output over the time. A plain copy writes the same "
+        "Medians of 50 calls (after one to warm up). Bandwidth: bytes of the output over the time. A plain copy writes the same "
         "output from a tensor that already holds it (`clone`).",
         "",
         "| | time | output GB/s | vs PyTorch two steps |",

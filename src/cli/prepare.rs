@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long)]
     threads: Option<usize>,
     /// Bytes of text each worker encodes at a time.
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 256 << 10, value_name = "BYTES")]
     part_bytes: usize,
     /// Print the sidecar (JSON) instead of a one-line summary.
     #[arg(long)]

@@ -47,7 +47,7 @@ pub struct PrepareOptions {
 
 impl Default for PrepareOptions {
     fn default() -> Self {
-        Self { part_bytes: 1 << 20, progress: true }
+        Self { part_bytes: 256 << 10, progress: true }
     }
 }
 
@@ -205,8 +205,7 @@ fn write_token_file(
         sources.push(SourceDocument { path: text.clone(), bytes, tokens: sink.tokens - before });
     }
     bar.finish_and_clear();
-    let file = sink.writer.into_inner().map_err(|err| err.into_error())?;
-    file.sync_all().with_context(|| format!("writing {}", partial.display()))?;
+    sink.writer.flush().with_context(|| format!("writing {}", partial.display()))?;
     Ok(TokenFileInfo {
         tokenizer: "gpt2".into(),
         dtype,
