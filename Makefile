@@ -83,7 +83,9 @@ clean-notebook-cache:
 # by side on corpora made at run time from the-verdict (10^5, 10^6, 10^7 tokens), then criterion's
 # Rust-only benches, all in release builds (the first one compiles every dependency again, ~10 min).
 # BENCH_ARGS passes options to benches/side_by_side.py (e.g. BENCH_ARGS="--sizes 1e5 --repeats 3").
+# `make bench` also runs the tokenizer benchmarks (bench-bpe) where that target exists.
 bench: bench-corpora
+	@if grep -q '^bench-bpe:' $(firstword $(MAKEFILE_LIST)); then $(MAKE) --no-print-directory bench-bpe; fi
 
 bench-corpora: python crates
 	cargo build --release --bin token-embeddings --example corpora_bench

@@ -94,7 +94,12 @@ fn main() -> Result<()> {
                     let (s, out) = time(|| match name {
                         "fused" => input_embeddings(&tok, &pos, &ids),
                         "two_steps" => Ok(tok.forward(&ids)? + pos.forward(1024)?),
-                        _ => Ok(fused.copy()),
+                        // What `clone()` does in PyTorch (tch's `copy()` zero-fills first).
+                        _ => {
+                            let mut copy = fused.f_empty_like()?;
+                            copy.f_copy_(&fused)?;
+                            Ok(copy)
+                        }
                     })?;
                     drop(out);
                     seconds.push(s);
