@@ -55,7 +55,12 @@ fn loader_epoch(c: &mut Criterion) {
                 let dataset = GptDatasetV1::open_token_file(&path, 256, stride).unwrap();
                 let loader =
                     DataLoader::new(dataset, LoaderOptions { batch_size: 8, shuffle: true, drop_last: true }).unwrap();
-                loader.iter().unwrap().map(|batch| batch.unwrap()).count()
+                let mut batches = 0;
+                for batch in loader.iter().unwrap() {
+                    batch.unwrap();
+                    batches += 1;
+                }
+                batches
             })
         });
     }
