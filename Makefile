@@ -14,7 +14,7 @@ CARGO_BIN := $(HOME)/.cargo/bin
 EVCXR := $(CARGO_BIN)/evcxr_jupyter
 KERNEL_DIR := $(VENV)/share/jupyter/kernels/rust
 
-.PHONY: run test setup python jupyter kernel evcxr crates notebook notebook-timings clean-notebook-cache
+.PHONY: run test setup python jupyter kernel evcxr crates notebook notebook-timings clean-notebook-cache bench bench-corpora
 
 run: python crates
 	cargo run -- compare
@@ -82,3 +82,17 @@ notebook-timings: setup
 # Drop the notebooks' compiled cells (the next notebook run compiles the crate again).
 clean-notebook-cache:
 	rm -rf target/evcxr
+
+# Benchmarks (BENCHMARKS.md): the real-corpora path in Rust and in the book's Python/PyTorch, side
+# by side on corpora made at run time from the-verdict (10^5, 10^6, 10^7 tokens), then criterion's
+# Rust-only benches, all in release builds (the first one compiles every dependency again, ~10 min).
+# BENCH_ARGS passes options to benches/side_by_side.py (e.g. BENCH_ARGS="--sizes 1e5 --repeats 3").
+# `make bench` also runs the tokenizer benchmarks (bench-bpe) where that target exists.
+bench: bench-corpora
+	@if grep -q '^bench-bpe:' $(firstword $(MAKEFILE_LIST)); then $(MAKE) --no-print-directory bench-bpe; fi
+
+bench-corpora: python crates
+	cargo build --release --bin token-embeddings --example corpora_bench
+	$(VENV)/bin/python benches/side_by_side.py --rust target/release/examples/corpora_bench \
+	  --cli target/release/token-embeddings $(BENCH_ARGS)
+	cargo bench --bench corpora

@@ -50,6 +50,13 @@ pub struct Args {
     /// Where the batches are moved (see the values).
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
+    /// Token file written by `prepare` (memory-mapped; instead of --text).
+    #[arg(long, value_name = "FILE.bin", conflicts_with_all = ["text", "tokenizer"])]
+    tokens: Option<PathBuf>,
+    /// Print one JSON line {"batches", "inputs_sha256", "targets_sha256"} (sha256 of every batch's
+    /// int64 little-endian bytes, in order) instead of the batches.
+    #[arg(long, conflicts_with = "json")]
+    summary: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,19 +77,26 @@ fn positive(value: &str) -> Result<usize, String> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { text, batch_size, max_length, stride, shuffle, drop_last, seed, tokenizer, json, device } = args;
+    let (tokens, summary) = (args.tokens.clone(), args.summary);
+    let Args { text, batch_size, max_length, stride, shuffle, drop_last, seed, tokenizer, json, device, .. } = args;
     let device = device.device()?;
     let raw_text = read_text_or_verdict(text.as_ref())?;
     manual_seed(match seed {
         Some(seed) => torch_seed(seed)?,
         None => random_seed(),
     });
-    let dataset = match tokenizer {
-        TokenizerArg::Gpt2 => GptDatasetV1::from_text(&raw_text, max_length, stride)?,
-        TokenizerArg::Numbers => GptDatasetV1::from_numbers_text(&raw_text, max_length, stride)?,
+    let dataset = match (&tokens, tokenizer) {
+        (Some(path), _) => GptDatasetV1::open_token_file(path, max_length, stride)?,
+        (None, TokenizerArg::Gpt2) => GptDatasetV1::from_text(&raw_text, max_length, stride)?,
+        (None, TokenizerArg::Numbers) => GptDatasetV1::from_numbers_text(&raw_text, max_length, stride)?,
     };
     let windows = dataset.len();
     let loader = DataLoader::new(dataset, LoaderOptions { batch_size, shuffle, drop_last })?.on_device(device);
+    if summary {
+        let summary = loader.summary()?;
+        println!("{}", serde_json::to_string(&summary)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut summaries = Vec::new();
     let mut count = 0;
     for batch in loader.iter()? {

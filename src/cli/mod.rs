@@ -19,6 +19,7 @@ mod embed;
 mod print;
 mod positions;
 mod rope;
+mod prepare;
 mod tokenize;
 mod walkthrough_cmd;
 
@@ -53,6 +54,8 @@ enum Cmd {
     Positions(positions::Args),
     /// Rotate random queries and keys with RoPE, as the book's example does.
     Rope(rope::Args),
+    /// Tokenise text files into a flat uint16 token file (streaming, on every core).
+    Prepare(prepare::Args),
 }
 
 impl Cli {
@@ -68,6 +71,7 @@ impl Cli {
             Cmd::Print(args) => print::run(args),
             Cmd::Positions(args) => positions::run(args),
             Cmd::Rope(args) => rope::run(args),
+            Cmd::Prepare(args) => prepare::run(args),
         }
     }
 }

@@ -10,10 +10,13 @@
 //! - [`t5`]: T5's bucketed relative positions (Hugging Face's `_relative_position_bucket`).
 //! - [`alibi`]: ALiBi's per-head linear biases on the attention scores (Press et al. 2022).
 //!
+//! [`input`] adds token and position embeddings in one pass (`input_embeddings`).
+//!
 //! With the feature `plots`, `plots` draws them for the notebooks.
 
 pub mod absolute;
 pub mod alibi;
+pub mod input;
 #[cfg(feature = "plots")]
 pub mod plots;
 pub mod rope;
@@ -21,6 +24,7 @@ pub mod sinusoidal;
 pub mod t5;
 
 pub use absolute::{add_positions, PositionalEmbedding};
+pub use input::input_embeddings;
 pub use alibi::{alibi_bias, alibi_slopes, get_slopes};
 pub use rope::{
     apply_rope, apply_rope_interleaved, compute_rope_params, compute_rope_params_interleaved, Llama3Scaling,

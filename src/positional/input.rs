@@ -1,0 +1,213 @@
+//! Input embeddings in one pass: `token_embeddings + pos_embeddings` (book section 2.8) without
+//! the two intermediate tensors.
+//!
+//! The book computes `tok_emb(ids) + pos_emb(torch.arange(T))`: a `[B, T, D]` lookup, a `[T, D]`
+//! lookup, then a third `[B, T, D]` tensor for the sum. [`input_embeddings`] writes each output row
+//! once, as `tok.weight[id] + pos.weight[t]`, on all cores: one float32 addition per element, the
+//! same addition PyTorch makes, so the result is bit-identical.
+
+use anyhow::{bail, ensure, Context, Result};
+use rayon::prelude::*;
+use tch::{Device, Kind, Tensor};
+
+use super::absolute::PositionalEmbedding;
+use crate::embedding::Embedding;
+
+/// Rows of the output each task of the fused pass writes (128 rows of 768 floats: 384 KiB).
+const ROWS_PER_TASK: usize = 128;
+
+/// `tok(ids) + pos(torch.arange(T))` for token ids of shape `[..., T]`: shape `[..., T, D]`, float32.
+///
+/// Computed in one pass on the CPU when nothing needs a gradient (grad mode off, as under
+/// `tch::no_grad`, or weights that do not require grad); otherwise, and on CUDA, as the lookup
+/// followed by an in-place addition, so autograd works as with the two-step form
+/// (`grad_fn=<AddBackward0>`). Either way every bit equals `token_embeddings + pos_embeddings`.
+///
+/// ```
+/// use token_embeddings::{embedding::Embedding, random::manual_seed, tch::{self, Tensor}};
+/// use token_embeddings::positional::{input_embeddings, PositionalEmbedding};
+/// manual_seed(123);
+/// let tok = Embedding::new(50257, 16)?;
+/// let pos = PositionalEmbedding::new(4, 16)?;
+/// let ids = Tensor::from_slice(&[40i64, 367, 2885, 1464, 367, 2885, 1464, 1807]).reshape([2, 4]);
+/// let fused = tch::no_grad(|| input_embeddings(&tok, &pos, &ids))?;
+/// let two_steps = tok.forward(&ids)? + pos.forward(4)?;
+/// assert_eq!(fused.size(), [2, 4, 16]);
+/// assert!(fused.equal(&two_steps));
+/// # anyhow::Ok(())
+/// ```
+///
+/// # Errors
+/// Ids that are not integers or not on the weights' device, a sequence longer than the positional
+/// table (or empty), different embedding sizes, or an id outside the vocabulary.
+pub fn input_embeddings(tok: &Embedding, pos: &PositionalEmbedding, ids: &Tensor) -> Result<Tensor> {
+    let (tok_w, pos_w) = (tok.weight(), pos.weight());
+    ensure!(
+        matches!(ids.kind(), Kind::Int64 | Kind::Int),
+        "token ids must be an integer tensor (int64), got {:?}",
+        ids.kind()
+    );
+    ensure!(ids.dim() >= 1, "token ids must have a sequence dimension, got a scalar");
+    ensure!(
+        tok.embedding_dim() == pos.weight().size()[1],
+        "the token embedding has {} dimensions but the positional embedding {}: they cannot be added",
+        tok.embedding_dim(),
+        pos.weight().size()[1]
+    );
+    ensure!(
+        tok_w.device() == pos_w.device() && ids.device() == tok_w.device(),
+        "token ids ({:?}), token embedding ({:?}) and positional embedding ({:?}) must be on one device",
+        ids.device(),
+        tok_w.device(),
+        pos_w.device()
+    );
+    let shape = ids.size();
+    let seq_len = *shape.last().expect("at least one dimension");
+    let fused = tok_w.device() == Device::Cpu
+        && tok_w.kind() == Kind::Float
+        && pos_w.kind() == Kind::Float
+        && !(grad_mode_enabled() && (tok_w.requires_grad() || pos_w.requires_grad()));
+    if !fused {
+        let positions = pos.forward(seq_len)?;
+        let mut sum = tok.forward(ids)?;
+        let _ = sum.f_add_(&positions).context("adding positional embeddings")?;
+        return Ok(sum);
+    }
+    ensure!(
+        (1..=pos.context_length()).contains(&seq_len),
+        "sequence length {seq_len} does not fit the context length {} (positions 0 to {})",
+        pos.context_length(),
+        pos.context_length() - 1
+    );
+    fused_cpu(tok_w, pos_w, ids, &shape)
+}
+
+/// Whether autograd records operations now (`torch.is_grad_enabled()`).
+fn grad_mode_enabled() -> bool {
+    // libtorch's setter returns the previous value; set it straight back.
+    // SAFETY: a thread-local flag in libtorch, read and restored on this thread.
+    unsafe {
+        let previous = torch_sys::at_grad_set_enabled(0);
+        torch_sys::at_grad_set_enabled(previous);
+        previous != 0
+    }
+}
+
+fn fused_cpu(tok_w: &Tensor, pos_w: &Tensor, ids: &Tensor, shape: &[i64]) -> Result<Tensor> {
+    let tok_w = tok_w.f_contiguous()?;
+    let pos_w = pos_w.f_contiguous()?;
+    let (vocab, dim) = (tok_w.size()[0], tok_w.size()[1] as usize);
+    let seq_len = *shape.last().expect("checked") as usize;
+    let ids = ids.f_to_kind(Kind::Int64)?.f_contiguous()?;
+    let count = ids.numel();
+    let mut id_values = vec![0i64; count];
+    ids.f_copy_data(&mut id_values, count)?;
+    if let Some((position, &id)) = id_values.iter().enumerate().find(|(_, &id)| !(0..vocab).contains(&id)) {
+        bail!(
+            "token id {id} (at flat position {position}) is out of range for an embedding with {vocab} rows (valid ids: 0 to {})",
+            vocab - 1
+        );
+    }
+    let mut out_shape = shape.to_vec();
+    out_shape.push(dim as i64);
+    let out = Tensor::f_empty(out_shape.as_slice(), (Kind::Float, Device::Cpu))
+        .with_context(|| format!("allocating the input embeddings of shape {out_shape:?}"))?;
+    if count == 0 {
+        return Ok(out);
+    }
+    // SAFETY: both weights are contiguous float32 CPU tensors of the sizes read above and live
+    // until this function returns; `out` was just allocated (contiguous, `count * dim` floats)
+    // and nothing else refers to it yet.
+    let (tok_data, pos_data, out_data) = unsafe {
+        (
+            std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, vocab as usize * dim),
+            std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.size()[0] as usize * dim),
+            std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, count * dim),
+        )
+    };
+    out_data.par_chunks_mut(ROWS_PER_TASK * dim).enumerate().for_each(|(task, rows)| {
+        let first_row = task * ROWS_PER_TASK;
+        for (offset, out_row) in rows.chunks_exact_mut(dim).enumerate() {
+            let row = first_row + offset;
+            let id = id_values[row] as usize;
+            let t = row % seq_len;
+            let tok_row = &tok_data[id * dim..(id + 1) * dim];
+            let pos_row = &pos_data[t * dim..(t + 1) * dim];
+            for ((o, &a), &b) in out_row.iter_mut().zip(tok_row).zip(pos_row) {
+                *o = a + b;
+            }
+        }
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::manual_seed;
+
+    fn bits(t: &Tensor) -> Vec<u32> {
+        let t = t.detach().contiguous();
+        let mut values = vec![0f32; t.numel()];
+        t.copy_data(&mut values, t.numel());
+        values.iter().map(|v| v.to_bits()).collect()
+    }
+
+    fn layers(vocab: i64, context: i64, dim: i64) -> (Embedding, PositionalEmbedding) {
+        (Embedding::new(vocab, dim).unwrap(), PositionalEmbedding::new(context, dim).unwrap())
+    }
+
+    #[test]
+    fn fused_equals_the_two_steps_bit_for_bit() {
+        let _rng = crate::random::test_lock();
+        manual_seed(123);
+        let (tok, pos) = layers(1000, 300, 37);
+        for shape in [vec![8, 256], vec![3, 300], vec![5], vec![2, 3, 7]] {
+            let ids = Tensor::randint(1000, shape.as_slice(), (Kind::Int64, Device::Cpu));
+            let t = *shape.last().unwrap();
+            let fused = tch::no_grad(|| input_embeddings(&tok, &pos, &ids)).unwrap();
+            let two_steps = tch::no_grad(|| tok.forward(&ids).unwrap() + pos.forward(t).unwrap());
+            assert_eq!(fused.size(), two_steps.size());
+            assert_eq!(bits(&fused), bits(&two_steps), "shape {shape:?}");
+            assert!(!fused.requires_grad());
+        }
+        // int32 ids as well.
+        let ids = Tensor::from_slice(&[1i32, 2, 3, 999]).reshape([1, 4]);
+        let fused = tch::no_grad(|| input_embeddings(&tok, &pos, &ids)).unwrap();
+        let ids64 = ids.to_kind(Kind::Int64);
+        let two_steps = tch::no_grad(|| tok.forward(&ids64).unwrap() + pos.forward(4).unwrap());
+        assert_eq!(bits(&fused), bits(&two_steps));
+    }
+
+    #[test]
+    fn with_grad_it_keeps_autograd() {
+        let _rng = crate::random::test_lock();
+        manual_seed(7);
+        let (tok, pos) = layers(50, 8, 4);
+        let ids = Tensor::from_slice(&[1i64, 2, 3, 4, 4, 3, 2, 1]).reshape([2, 4]);
+        let sum = input_embeddings(&tok, &pos, &ids).unwrap();
+        assert_eq!(crate::autograd::grad_fn_name(&sum).unwrap().as_deref(), Some("AddBackward0"));
+        assert_eq!(bits(&sum), bits(&(tok.forward(&ids).unwrap() + pos.forward(4).unwrap())));
+        sum.sum(Kind::Float).backward();
+        // Every position is used twice (two sequences): its gradient is 2 everywhere.
+        assert!(pos.weight().grad().get(0).equal(&Tensor::full([4], 2.0, (Kind::Float, Device::Cpu))));
+        // Token 4 appears twice, token 0 never.
+        assert!(tok.weight().grad().get(4).equal(&Tensor::full([4], 2.0, (Kind::Float, Device::Cpu))));
+        assert!(tok.weight().grad().get(0).equal(&Tensor::zeros([4], (Kind::Float, Device::Cpu))));
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        let _rng = crate::random::test_lock();
+        manual_seed(1);
+        let (tok, pos) = layers(10, 4, 3);
+        let err = |ids: &Tensor| tch::no_grad(|| input_embeddings(&tok, &pos, ids)).unwrap_err().to_string();
+        assert!(err(&Tensor::from_slice(&[1i64, 10])).contains("token id 10"));
+        assert!(err(&Tensor::from_slice(&[-1i64])).contains("token id -1"));
+        assert!(err(&Tensor::from_slice(&[1i64, 2, 3, 4, 5])).contains("context length 4"));
+        assert!(err(&Tensor::from_slice(&[1.0f32])).contains("integer"));
+        let other = PositionalEmbedding::new(4, 5).unwrap();
+        let msg = input_embeddings(&tok, &other, &Tensor::from_slice(&[1i64])).unwrap_err().to_string();
+        assert!(msg.contains("cannot be added"), "{msg}");
+    }
+}
