@@ -187,7 +187,7 @@ fn walkthrough_text_too_short_says_why() {
     let short = temp_path("errors-short.txt");
     std::fs::write(&short, "Only a few words here.").unwrap();
     let out = cli(&["walkthrough", "--text", short.to_str().unwrap()]);
-    assert_fails(&out, 1, &["at least 257 GPT-2 tokens", "windows of 256 tokens", "the text has 6"]);
+    assert_fails(&out, 1, &["at least 257 GPT-2 tokens", "windows of max_length=256", "the text has 6"]);
 }
 
 #[test]

@@ -505,11 +505,14 @@ fn bad_positions_input_is_one_clear_line() {
     assert_fails(&["positions", "--scheme", "alibi", "--heads", "0", "--context-length", "3"], "at least one head");
     assert_fails(&["rope", "--seed", "1", "--shape", "2,4,5"], "four positive sizes");
     assert_fails(&["rope", "--seed", "1", "--shape", "2,4,5,15"], "even head dimension");
-    // A malformed scaling is clap's usage error (status 2), still one clear line.
+    // A malformed scaling is a usage error (status 64, as every command line that does not
+    // parse), still one clear line.
     let output =
         cli(&["positions", "--scheme", "rope", "--context-length", "4", "--head-dim", "8", "--llama3-scaling", "8,1"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("FACTOR,LOW,HIGH,ORIGINAL_CONTEXT"));
+    assert_eq!(output.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("FACTOR,LOW,HIGH,ORIGINAL_CONTEXT"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
