@@ -16,13 +16,18 @@ pub struct Args {
     /// Text whose pieces form the simple tokenizers' vocabulary (default: the book's story).
     #[arg(long)]
     vocab_from: Option<PathBuf>,
+    /// With `--tokenizer bpe`: a folder with the book's vocab.json + bpe_merges.txt, or OpenAI's
+    /// encoder.json + vocab.bpe.
+    #[arg(long, value_name = "DIR")]
+    bpe: Option<PathBuf>,
     /// Token ids, comma-separated (e.g. 40,367,2885).
     #[arg(value_name = "IDS", value_delimiter = ',', allow_negative_numbers = true, required = true)]
     ids: Vec<i64>,
 }
 
-pub fn run(Args { tokenizer, vocab_from, ids }: Args) -> Result<ExitCode> {
+pub fn run(Args { tokenizer, vocab_from, bpe, ids }: Args) -> Result<ExitCode> {
     let text = match tokenizer {
+        TokenizerKind::Bpe => super::tokenize::load_bpe(bpe.as_ref())?.decode_i64(&ids)?,
         TokenizerKind::Gpt2 => Gpt2Tokenizer::new().decode(&ids)?,
         TokenizerKind::SimpleV1 => {
             SimpleTokenizerV1::new(Vocab::from_text(&read_text_or_verdict(vocab_from.as_ref())?)).decode(&ids)?

@@ -13,6 +13,7 @@ use token_embeddings::tch::Device;
 use token_embeddings::walkthrough::{self, THE_VERDICT};
 
 mod batches;
+mod bpe_train;
 mod compare;
 mod decode;
 mod embed;
@@ -43,6 +44,8 @@ enum Cmd {
     Tokenize(tokenize::Args),
     /// Print the text of token ids.
     Decode(decode::Args),
+    /// Train the book's BPE tokenizer on a text and save vocab.json and bpe_merges.txt.
+    BpeTrain(bpe_train::Args),
 }
 
 impl Cli {
@@ -55,6 +58,7 @@ impl Cli {
             Cmd::Batches(args) => batches::run(args),
             Cmd::Tokenize(args) => tokenize::run(args),
             Cmd::Decode(args) => decode::run(args),
+            Cmd::BpeTrain(args) => bpe_train::run(args),
         }
     }
 }

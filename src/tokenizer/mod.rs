@@ -8,6 +8,7 @@
 //! - [`gpt2`]: [`Gpt2Tokenizer`], GPT-2's byte-pair encoding (tiktoken's `r50k_base`, which is
 //!   what `tiktoken.get_encoding("gpt2")` loads), which never needs `<|unk|>`.
 
+pub mod bpe;
 pub mod gpt2;
 pub mod simple;
 
