@@ -78,3 +78,11 @@ notebook-timings: setup
 # Drop the notebooks' compiled cells (the next notebook run compiles the crate again).
 clean-notebook-cache:
 	rm -rf target/evcxr
+
+# The book's BPE from scratch: training speed against the book's own Python (identical merges
+# checked), training at scale, and GPT-2 tokenizers compared (ids checked before timing). Builds
+# benches/bpe in release mode (its own target folder) and writes the section "## Tokenizers" of
+# BENCHMARKS.md. BPE_BENCH_ARGS=--quick for a short check.
+.PHONY: bench-bpe
+bench-bpe: python
+	$(VENV)/bin/python benches/bpe.py --update BENCHMARKS.md $(BPE_BENCH_ARGS)
