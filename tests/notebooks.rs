@@ -168,6 +168,11 @@ fn notebook_05_embedding_vs_one_hot() {
 }
 
 #[test]
+fn notebook_06_bpe_from_scratch() {
+    check_notebook("06-bpe-from-scratch.ipynb", "notebook_06_bpe_from_scratch");
+}
+
+#[test]
 fn saved_outputs_join_streams_and_list_mime_types() {
     let notebook = json!({"cells": [
         {"cell_type": "markdown", "source": "# title"},
