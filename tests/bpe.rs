@@ -413,3 +413,32 @@ fn cli_reads_openai_files_and_shows_pieces() {
         "/nonexistent/x.txt",
     );
 }
+
+/// The book's tie-break, spelled out: in "the cat in the hat", `(t, h)`, `(h, e)` and `(a, t)`
+/// each occur twice; the book's code takes `(t, h)`, the first met reading left to right (the
+/// rule of Hugging Face's trainer, the smallest pair, would take `(a, t)` = (97, 116)).
+/// The expected merges are the book's (case `runs_out_of_pairs` of the committed values).
+#[test]
+fn ties_go_to_the_pair_met_first() {
+    let tokenizer = BpeTokenizer::train("the cat in the hat", 1000, &["<|endoftext|>"]);
+    assert_eq!(tokenizer.merges()[0], ((116, 104), 258));
+    let book = expected()["training"].as_array().unwrap().iter().find(|c| c["name"] == "runs_out_of_pairs").unwrap();
+    assert_eq!(merges_json(&tokenizer), book["merges"]);
+    // It ran out of pairs: 10 merges, not 1000 - 258.
+    assert_eq!((tokenizer.vocab_size(), tokenizer.merges().len()), (268, 10));
+}
+
+/// Pairs overlap when counted (`a a a` holds `(a, a)` twice) and not when replaced (`a a a` ->
+/// `Z a`), as the book's `Counter` and `replace_pair` do.
+#[test]
+fn overlapping_pairs_count_twice_and_merge_once() {
+    use token_embeddings::tokenizer::bpe::literal::{find_freq_pair, replace_pair};
+    let a = 97;
+    assert_eq!(find_freq_pair(&[vec![a, a, a], vec![98, 99], vec![98, 99]]), Some((a, a)));
+    assert_eq!(replace_pair(&[vec![a, a, a], vec![a, a, a, a]], (a, a), 300), [vec![300, a], vec![300, 300]]);
+    // Pieces "aaa", "Ġbc", "Ġbc": (a, a), (Ġ, b) and (b, c) all count 2; (a, a) is met first.
+    // Then "Za", "Ġbc", "Ġbc": (Ġ, b) before (b, c).
+    let fast = BpeTokenizer::train("aaa bc bc", 259, &[]);
+    assert_eq!(fast.merges(), [((97, 97), 257), ((256, 98), 258)]);
+    assert_eq!(BpeTokenizer::train_literal("aaa bc bc", 259, &[]).merges(), fast.merges());
+}
