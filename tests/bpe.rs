@@ -50,10 +50,6 @@ fn strings(v: &Value) -> Vec<&str> {
     v.as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect()
 }
 
-fn ids(v: &Value) -> Vec<TokenId> {
-    v.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as TokenId).collect()
-}
-
 fn merges_json(tokenizer: &BpeTokenizer) -> Value {
     tokenizer.merges().iter().map(|&((a, b), n)| json!([a, b, n])).collect()
 }

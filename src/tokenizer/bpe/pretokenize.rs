@@ -36,8 +36,8 @@ pub enum Piece<'a> {
 
 impl Piece<'_> {
     /// The piece as the book's `pretokenize_text` returns it.
-    pub fn to_book_string(&self) -> String {
-        match *self {
+    pub fn to_book_string(self) -> String {
+        match self {
             Piece::LineFeed => "\n".to_owned(),
             Piece::CarriageReturn => "\r".to_owned(),
             Piece::Space => SPACE_MARKER.to_string(),
@@ -47,9 +47,9 @@ impl Piece<'_> {
     }
 
     /// Writes the book's string into `out` (cleared first), to look it up without allocating.
-    pub fn write_book_string(&self, out: &mut String) {
+    pub fn write_book_string(self, out: &mut String) {
         out.clear();
-        match *self {
+        match self {
             Piece::LineFeed => out.push('\n'),
             Piece::CarriageReturn => out.push('\r'),
             Piece::Space => out.push(SPACE_MARKER),
