@@ -5,16 +5,16 @@
 //!     bpe-bench encode --text PATH --gpt2 DIR [--runs R]
 //!
 //! `train` reads the text as the book does (`\r\n`, `\r` -> `\n`) and trains with
-//! `<|endoftext|>` allowed. `encode` first checks every implementation's ids on the whole text
-//! (sha256-free: the ids themselves are compared in the driver through their count and a hash),
-//! then times each that succeeded.
+//! `<|endoftext|>` allowed. `encode` encodes the whole text once with each implementation (the
+//! count and sha256 of its ids go to the driver, which compares them with Python tiktoken's
+//! before it reports any timing), then times each that succeeded.
 
-#[path = "../../../src/pyrepr.rs"]
-#[allow(dead_code)]
-mod pyrepr;
 #[path = "../../../src/tokenizer/bpe/mod.rs"]
 #[allow(dead_code)]
 mod bpe;
+#[path = "../../../src/pyrepr.rs"]
+#[allow(dead_code)]
+mod pyrepr;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
