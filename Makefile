@@ -96,3 +96,10 @@ bench-corpora: python crates
 	$(VENV)/bin/python benches/side_by_side.py --rust target/release/examples/corpora_bench \
 	  --cli target/release/token-embeddings $(BENCH_ARGS)
 	cargo bench --bench corpora
+# The book's BPE from scratch: training speed against the book's own Python (identical merges
+# checked), training at scale, and GPT-2 tokenizers compared (ids checked before timing). Builds
+# benches/bpe in release mode (its own target folder) and writes the section "## Tokenizers" of
+# BENCHMARKS.md. BPE_BENCH_ARGS=--quick for a short check.
+.PHONY: bench-bpe
+bench-bpe: python
+	$(VENV)/bin/python benches/bpe.py --update BENCHMARKS.md $(BPE_BENCH_ARGS)

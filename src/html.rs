@@ -113,6 +113,23 @@ pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// A text coloured by token, as tokenizer playgrounds show it: one `<span>` per token (its id in
+/// the tooltip), background colours cycling so that neighbours differ; spaces and line breaks kept.
+/// `pieces` are (id, decoded text) pairs in order.
+pub fn token_spans(pieces: &[(u32, String)]) -> String {
+    const COLOURS: [&str; 6] = ["#fde2b3", "#c9e7f8", "#d5f0c8", "#f6cfe0", "#e1d7f5", "#fff3a8"];
+    let mut html = String::from("<div style=\"font-family:monospace;white-space:pre-wrap;line-height:1.8\">");
+    for (i, (id, piece)) in pieces.iter().enumerate() {
+        html.push_str(&format!(
+            "<span title=\"{id}\" style=\"background:{};border-radius:3px;padding:1px 0\">{}</span>",
+            COLOURS[i % COLOURS.len()],
+            escape(piece)
+        ));
+    }
+    html.push_str("</div>");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use tch::{Device, Kind};

@@ -168,6 +168,11 @@ fn notebook_05_embedding_vs_one_hot() {
 }
 
 #[test]
+fn notebook_06_bpe_from_scratch() {
+    check_notebook("06-bpe-from-scratch.ipynb", "notebook_06_bpe_from_scratch");
+}
+
+#[test]
 fn notebook_07_training_embeddings() {
     check_notebook("07-training-embeddings.ipynb", "notebook_07_training_embeddings");
 }

@@ -18,6 +18,10 @@ pub struct Args {
     /// Text file whose pieces form the simple tokenizers' vocabulary (default: the book's story).
     #[arg(long, value_name = "PATH")]
     vocab_from: Option<PathBuf>,
+    /// With `--tokenizer bpe`: a folder with the book's vocab.json + bpe_merges.txt, or OpenAI's
+    /// encoder.json + vocab.bpe.
+    #[arg(long, value_name = "DIR")]
+    bpe: Option<PathBuf>,
     /// Write the raw bytes the ids stand for (tiktoken's decode_bytes; GPT-2 only) instead of the
     /// text, where bytes that are not UTF-8 become U+FFFD as in tiktoken's decode.
     #[arg(long)]
@@ -28,7 +32,7 @@ pub struct Args {
     ids: String,
 }
 
-pub fn run(Args { tokenizer, vocab_from, bytes, ids }: Args) -> Result<ExitCode> {
+pub fn run(Args { tokenizer, vocab_from, bpe, bytes, ids }: Args) -> Result<ExitCode> {
     let ids = if ids == "-" { read_text_from(std::io::stdin().lock(), "standard input")? } else { ids };
     let ids = parse_ids(&ids)?;
     if bytes {
@@ -40,6 +44,7 @@ pub fn run(Args { tokenizer, vocab_from, bytes, ids }: Args) -> Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     let text = match tokenizer {
+        TokenizerKind::Bpe => super::tokenize::load_bpe(bpe.as_ref())?.decode_i64(&ids)?,
         TokenizerKind::Gpt2 => Gpt2Tokenizer::new().decode(&ids)?,
         TokenizerKind::SimpleV1 => SimpleTokenizerV1::new(Vocab::from_text(&vocab_text(vocab_from)?)).decode(&ids)?,
         TokenizerKind::SimpleV2 => {

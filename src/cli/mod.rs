@@ -13,6 +13,7 @@ use token_embeddings::tch::Device;
 use token_embeddings::walkthrough::{self, THE_VERDICT};
 
 mod batches;
+mod bpe_train;
 mod compare;
 mod decode;
 mod embed;
@@ -56,6 +57,8 @@ enum Cmd {
     Rope(rope::Args),
     /// Tokenise text files into a flat uint16 token file (streaming, on every core).
     Prepare(prepare::Args),
+    /// Train the book's BPE tokenizer on a text and save vocab.json and bpe_merges.txt.
+    BpeTrain(bpe_train::Args),
 }
 
 impl Cli {
@@ -72,6 +75,7 @@ impl Cli {
             Cmd::Positions(args) => positions::run(args),
             Cmd::Rope(args) => rope::run(args),
             Cmd::Prepare(args) => prepare::run(args),
+            Cmd::BpeTrain(args) => bpe_train::run(args),
         }
     }
 }

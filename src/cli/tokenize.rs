@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use token_embeddings::text::{read_text, read_text_from};
+use token_embeddings::tokenizer::bpe::BpeTokenizer;
 use token_embeddings::tokenizer::{
     python_int_list, split_text, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab,
 };
@@ -20,11 +21,19 @@ pub struct Args {
     /// Text file whose pieces form the simple tokenizers' vocabulary (default: the book's story).
     #[arg(long, value_name = "PATH")]
     vocab_from: Option<PathBuf>,
+    /// With `--tokenizer bpe`: a folder with the book's vocab.json + bpe_merges.txt, or OpenAI's
+    /// encoder.json + vocab.bpe.
+    #[arg(long, value_name = "DIR")]
+    bpe: Option<PathBuf>,
     /// A special token to encode as its id (tiktoken's allowed_special; GPT-2 has only
-    /// '<|endoftext|>'). Without it, text that spells a special token is an error, as in the
-    /// book's tokenizer.encode(text).
+    /// '<|endoftext|>'; with `bpe`, the book's allowed_special; repeatable). Without it, text that
+    /// spells a special token is an error, as in the book's tokenizer.encode(text).
     #[arg(long, value_name = "TOKEN")]
     allowed_special: Vec<String>,
+    /// With `--tokenizer bpe`: print each id with its text (`15496 -> Hello`), one per line, as the
+    /// book's per-id decode loop does.
+    #[arg(long)]
+    show: bool,
     /// Read the text from this file, as the book reads files (UTF-8; \r\n and \r become \n).
     #[arg(long, value_name = "PATH", conflicts_with = "text")]
     file: Option<PathBuf>,
@@ -41,23 +50,37 @@ pub enum TokenizerKind {
     SimpleV1,
     /// The book's SimpleTokenizerV2: <|unk|> for unknown words, knows <|endoftext|>.
     SimpleV2,
+    /// The book's BPE from scratch (`BPETokenizerSimple`), from the files in `--bpe DIR`.
+    Bpe,
 }
 
-pub fn run(Args { tokenizer, vocab_from, allowed_special, file, text }: Args) -> Result<ExitCode> {
+pub fn run(Args { tokenizer, vocab_from, bpe, allowed_special, show, file, text }: Args) -> Result<ExitCode> {
     let text = match (file, text) {
         (Some(path), _) => read_text(&path)?,
         (None, Some(text)) if text == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,
         (None, Some(text)) => text,
         (None, None) => bail!("give the text, --file PATH or - for standard input"),
     };
-    if !allowed_special.is_empty() && !matches!(tokenizer, TokenizerKind::Gpt2) {
-        bail!("--allowed-special is for GPT-2 only: the simple tokenizers treat <|endoftext|> as a vocabulary entry");
+    if !allowed_special.is_empty() && !matches!(tokenizer, TokenizerKind::Gpt2 | TokenizerKind::Bpe) {
+        bail!("--allowed-special is for gpt2 and bpe: the simple tokenizers treat <|endoftext|> as a vocabulary entry");
     }
+    if show && !matches!(tokenizer, TokenizerKind::Bpe) {
+        bail!("--show goes with --tokenizer bpe");
+    }
+    let allowed: Vec<&str> = allowed_special.iter().map(String::as_str).collect();
     let ids = match tokenizer {
-        TokenizerKind::Gpt2 => {
-            let allowed: Vec<&str> = allowed_special.iter().map(String::as_str).collect();
-            Gpt2Tokenizer::new().encode_with_special(&text, &allowed)?
+        TokenizerKind::Bpe => {
+            let bpe = load_bpe(bpe.as_ref())?;
+            let ids = bpe.encode(&text, (!allowed.is_empty()).then_some(allowed.as_slice()))?;
+            if show {
+                for &id in &ids {
+                    println!("{id} -> {}", bpe.decode(&[id])?);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            ids.into_iter().map(i64::from).collect()
         }
+        TokenizerKind::Gpt2 => Gpt2Tokenizer::new().encode_with_special(&text, &allowed)?,
         TokenizerKind::SimpleV1 => SimpleTokenizerV1::new(Vocab::from_text(&vocab_text(vocab_from)?)).encode(&text)?,
         TokenizerKind::SimpleV2 => {
             SimpleTokenizerV2::new(Vocab::from_text_with_specials(&vocab_text(vocab_from)?))?.encode(&text)
@@ -78,4 +101,12 @@ pub fn vocab_text(vocab_from: Option<PathBuf>) -> Result<String> {
         );
     }
     Ok(text)
+}
+
+/// The book's BPE tokenizer from `--bpe DIR`.
+pub fn load_bpe(dir: Option<&PathBuf>) -> Result<BpeTokenizer> {
+    let Some(dir) = dir else {
+        bail!("--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)")
+    };
+    BpeTokenizer::load(dir)
 }

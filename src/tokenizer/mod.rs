@@ -10,6 +10,7 @@
 //!   what `tiktoken.get_encoding("gpt2")` loads), which never needs `<|unk|>`, with tiktoken's
 //!   special-token rules and lossy decode.
 
+pub mod bpe;
 pub mod gpt2;
 pub mod simple;
 
