@@ -408,17 +408,17 @@ pub fn token_position_sum(
 
 // ---------------------------------------------------------------------------------------------
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 const GREY_TEXT: RGBColor = RGBColor(90, 90, 90);
 const GRID_LINE: RGBColor = RGBColor(160, 160, 160);
 
-fn drawing<E: fmt::Debug>(err: E) -> anyhow::Error {
+pub(crate) fn drawing<E: fmt::Debug>(err: E) -> anyhow::Error {
     anyhow!("drawing the picture: {err:?}")
 }
 
 /// Draws on a white SVG canvas of `size` pixels and returns the document.
-fn draw_svg(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<()>) -> Result<String> {
+pub(crate) fn draw_svg(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<()>) -> Result<String> {
     let mut buffer = String::new();
     {
         let area = SVGBackend::with_string(&mut buffer, size).into_drawing_area();
@@ -516,7 +516,8 @@ fn shade(value: f64, scale: f64) -> RGBColor {
 }
 
 /// The values of a 2-D tensor, row by row (read on the CPU as f64, without gradients).
-fn matrix(tensor: &Tensor) -> Result<Vec<Vec<f64>>> {
+/// A non-empty 2-D tensor's values as rows of f64, on the CPU.
+pub(crate) fn matrix(tensor: &Tensor) -> Result<Vec<Vec<f64>>> {
     ensure!(tensor.dim() == 2, "a picture needs a 2-D tensor, got shape {:?}", tensor.size());
     ensure!(tensor.numel() > 0, "a picture needs a non-empty tensor, got shape {:?}", tensor.size());
     let values = tensor.detach().f_to_device(Device::Cpu)?.f_to_kind(Kind::Double)?;

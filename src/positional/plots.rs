@@ -5,45 +5,15 @@
 //! Each function returns a [`Figure`] (SVG, drawn with plotters' SVG backend only, no fonts
 //! needed) whose description is the one line a test or a diff reads.
 
-use std::fmt;
-
-use anyhow::{anyhow, ensure, Context, Result};
+use anyhow::{ensure, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
-use tch::{Device, Kind, Tensor};
+use tch::Tensor;
 
-use crate::plots::Figure;
+use crate::plots::{draw_svg as svg, drawing, matrix, Figure};
 
 const GREY: RGBColor = RGBColor(90, 90, 90);
-
-fn drawing<E: fmt::Debug>(err: E) -> anyhow::Error {
-    anyhow!("drawing the picture: {err:?}")
-}
-
-fn svg(
-    size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<()>,
-) -> Result<String> {
-    let mut buffer = String::new();
-    {
-        let area = SVGBackend::with_string(&mut buffer, size).into_drawing_area();
-        area.fill(&WHITE).map_err(drawing)?;
-        draw(&area)?;
-        area.present().map_err(drawing)?;
-    }
-    Ok(buffer)
-}
-
-fn matrix(tensor: &Tensor) -> Result<Vec<Vec<f64>>> {
-    ensure!(
-        tensor.dim() == 2 && tensor.numel() > 0,
-        "a grid needs a non-empty 2-D tensor, got shape {:?}",
-        tensor.size()
-    );
-    let values = tensor.detach().f_to_device(Device::Cpu)?.f_to_kind(Kind::Double)?;
-    Vec::<Vec<f64>>::try_from(&values).context("reading the tensor's values")
-}
 
 /// Diverging (blue < 0 < red) when values have both signs, else white to dark blue.
 fn colour(value: f64, lo: f64, hi: f64) -> RGBColor {
