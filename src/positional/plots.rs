@@ -235,6 +235,7 @@ pub fn score_against_distance(series: &[(String, Vec<(f64, f64)>)], title: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::{Device, Kind};
 
     #[test]
     fn pictures_are_svg_with_a_description() {
