@@ -151,7 +151,8 @@ fn input_file(text: &str) -> std::io::Result<std::fs::File> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let name = format!("token-embeddings-{}-{}-{nanos}.json", std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed));
+    let name =
+        format!("token-embeddings-{}-{}-{nanos}.json", std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed));
     let path = std::env::temp_dir().join(name);
     let mut file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
     let _ = std::fs::remove_file(&path);

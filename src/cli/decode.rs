@@ -1,27 +1,18 @@
 //! `token-embeddings decode`: the text of token ids.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use token_embeddings::text::read_text_from;
 use token_embeddings::tokenizer::{python_str_repr, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
 
-use super::tokenize::{vocab_text, TokenizerKind};
+use super::tokenize::{vocab_text, TokenizerArgs, TokenizerKind};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Which tokenizer the ids belong to.
-    #[arg(long, value_enum, default_value_t = TokenizerKind::Gpt2)]
-    tokenizer: TokenizerKind,
-    /// Text file whose pieces form the simple tokenizers' vocabulary (default: the book's story).
-    #[arg(long, value_name = "PATH")]
-    vocab_from: Option<PathBuf>,
-    /// With `--tokenizer bpe`: a folder with the book's vocab.json + bpe_merges.txt, or OpenAI's
-    /// encoder.json + vocab.bpe.
-    #[arg(long, value_name = "DIR")]
-    bpe: Option<PathBuf>,
+    #[command(flatten)]
+    which: TokenizerArgs,
     /// Write the raw bytes the ids stand for (tiktoken's decode_bytes; GPT-2 only) instead of the
     /// text, where bytes that are not UTF-8 become U+FFFD as in tiktoken's decode.
     #[arg(long)]
@@ -32,7 +23,8 @@ pub struct Args {
     ids: String,
 }
 
-pub fn run(Args { tokenizer, vocab_from, bpe, bytes, ids }: Args) -> Result<ExitCode> {
+pub fn run(Args { which, bytes, ids }: Args) -> Result<ExitCode> {
+    let TokenizerArgs { tokenizer, vocab_from, bpe } = which;
     let ids = if ids == "-" { read_text_from(std::io::stdin().lock(), "standard input")? } else { ids };
     let ids = parse_ids(&ids)?;
     if bytes {

@@ -38,6 +38,8 @@ impl Scheme {
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Which encoding: the sinusoid table, RoPE's cos/sin tables, T5's relative-position buckets
+    /// or ALiBi's biases.
     #[arg(long, value_enum)]
     scheme: Scheme,
     /// Number of positions (sinusoidal, rope, alibi).
@@ -76,6 +78,7 @@ pub struct Args {
     /// Print {shape, dtype, sha256, head} per tensor instead of the tensors.
     #[arg(long)]
     json: bool,
+    /// Where the table is computed (cuda: PyTorch's CUDA kernels, equal to PyTorch on the GPU).
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
 }

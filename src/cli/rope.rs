@@ -23,6 +23,7 @@ pub enum Layout {
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// torch.manual_seed(SEED) before queries and keys are drawn (the book's example: 123).
     #[arg(long, default_value_t = 123, allow_negative_numbers = true)]
     seed: i128,
     /// B,H,T,D: batch size, heads, sequence length, head dimension (the book: 2,4,5,16).
@@ -34,11 +35,15 @@ pub struct Args {
     /// Llama 3.1 frequency scaling FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (e.g. 8,1,4,8192).
     #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling)]
     llama3_scaling: Option<Llama3Scaling>,
+    /// Which coordinates form a rotated pair: the book's split halves or the paper's interleaved
+    /// pairs (the same rotation after permuting dimensions).
     #[arg(long, value_enum, default_value_t = Layout::Halves)]
     layout: Layout,
     /// Print {shape, dtype, sha256, head} per tensor instead of the tensors.
     #[arg(long)]
     json: bool,
+    /// Where queries and keys are rotated (drawn on the CPU generator, then moved, as
+    /// randn(...).to("cuda")).
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
 }

@@ -13,18 +13,26 @@ use token_embeddings::tokenizer::{
 
 use super::read_text_or_verdict;
 
+/// Which tokenizer, and where its vocabulary comes from: the options `tokenize` and `decode` share.
 #[derive(clap::Args)]
-pub struct Args {
-    /// Which tokenizer: GPT-2's byte-pair encoding (tiktoken's "gpt2") or the book's simple ones.
+pub struct TokenizerArgs {
+    /// Which tokenizer: GPT-2's byte-pair encoding (tiktoken's "gpt2"), the book's simple ones, or
+    /// the book's BPE from scratch.
     #[arg(long, value_enum, default_value_t = TokenizerKind::Gpt2)]
-    tokenizer: TokenizerKind,
+    pub tokenizer: TokenizerKind,
     /// Text file whose pieces form the simple tokenizers' vocabulary (default: the book's story).
     #[arg(long, value_name = "PATH")]
-    vocab_from: Option<PathBuf>,
+    pub vocab_from: Option<PathBuf>,
     /// With `--tokenizer bpe`: a folder with the book's vocab.json + bpe_merges.txt, or OpenAI's
     /// encoder.json + vocab.bpe.
     #[arg(long, value_name = "DIR")]
-    bpe: Option<PathBuf>,
+    pub bpe: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    which: TokenizerArgs,
     /// A special token to encode as its id (tiktoken's allowed_special; GPT-2 has only
     /// '<|endoftext|>'; with `bpe`, the book's allowed_special; repeatable). Without it, text that
     /// spells a special token is an error, as in the book's tokenizer.encode(text).
@@ -54,7 +62,8 @@ pub enum TokenizerKind {
     Bpe,
 }
 
-pub fn run(Args { tokenizer, vocab_from, bpe, allowed_special, show, file, text }: Args) -> Result<ExitCode> {
+pub fn run(Args { which, allowed_special, show, file, text }: Args) -> Result<ExitCode> {
+    let TokenizerArgs { tokenizer, vocab_from, bpe } = which;
     let text = match (file, text) {
         (Some(path), _) => read_text(&path)?,
         (None, Some(text)) if text == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,

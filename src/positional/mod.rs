@@ -24,8 +24,8 @@ pub mod sinusoidal;
 pub mod t5;
 
 pub use absolute::{add_positions, PositionalEmbedding};
-pub use input::input_embeddings;
 pub use alibi::{alibi_bias, alibi_slopes, get_slopes};
+pub use input::input_embeddings;
 pub use rope::{
     apply_rope, apply_rope_interleaved, compute_rope_params, compute_rope_params_interleaved, Llama3Scaling,
 };

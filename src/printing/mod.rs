@@ -232,6 +232,7 @@ fn tensor_body(tensor: &Tensor, indent: usize, options: &PrintOptions) -> Result
 
 /// Every element formatted as `print` would show it (same notation and precision under the current
 /// options), without padding, in row-major order, never summarised; `None` for an empty tensor.
+#[cfg(feature = "plots")]
 pub(crate) fn element_strings(tensor: &Tensor) -> Result<Option<Vec<String>>> {
     if tensor.numel() == 0 {
         return Ok(None);
