@@ -317,3 +317,36 @@ fn libtorch_missing_is_the_loaders_message() {
         "{err}"
     );
 }
+
+/// Positional tables and RoPE inputs too large to hold, or whose element count overflows, are
+/// refused in one line before libtorch sees them (libtorch would throw from a non-fallible call, or
+/// the kernel would kill the process).
+#[test]
+fn positional_sizes_that_cannot_be_held_are_refused_first() {
+    let max = i64::MAX.to_string();
+    for args in [
+        vec!["rope", "--shape", &format!("1,1,{max},2")],
+        vec!["rope", "--shape", "1,1,100000,100000"],
+        vec!["positions", "--scheme", "rope", "--context-length", &max, "--head-dim", "2"],
+        vec!["positions", "--scheme", "t5", "--query-length", &max, "--key-length", "1"],
+        vec!["positions", "--scheme", "t5", "--query-length", "3000000000", "--key-length", "3000000000"],
+        vec!["positions", "--scheme", "alibi", "--heads", "1", "--context-length", &max],
+        vec!["positions", "--scheme", "sinusoidal", "--context-length", "100000000", "--dim", "100000"],
+    ] {
+        let out = Command::new(BIN).args(&args).env_remove("RUST_BACKTRACE").output().unwrap();
+        assert_fails(&out, 1, &["choose smaller sizes"]);
+    }
+}
+
+#[test]
+fn prepare_into_a_directory_writes_nothing() {
+    let dir = temp_path("errors-prepare-out-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("a.txt");
+    std::fs::write(&text, "hello there").unwrap();
+    let out = cli(&["prepare", "--text", text.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert_fails(&out, 1, &["is a directory"]);
+    let partial = PathBuf::from(format!("{}.partial", dir.display()));
+    assert!(!partial.exists(), "{} was left behind", partial.display());
+}

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use token_embeddings::positional::{alibi, rope, sinusoidal, t5, Llama3Scaling};
 use token_embeddings::printing::PyTorchPrint;
 use token_embeddings::summary::summarize;
-use token_embeddings::tch::Tensor;
+use token_embeddings::checks;
+use token_embeddings::tch::{Device, Kind, Tensor};
 
 use super::DeviceArg;
 
@@ -103,6 +104,7 @@ pub fn parse_llama3_scaling(text: &str) -> Result<Llama3Scaling, String> {
 pub fn run(args: Args) -> Result<ExitCode> {
     check_options(&args)?;
     let device = args.device.device()?;
+    check_sizes(&args, device)?;
     let need = |value: Option<i64>, flag: &str| {
         value.with_context(|| format!("--scheme {} needs --{flag}", args.scheme.name()))
     };
@@ -162,6 +164,24 @@ pub fn print_tensors(tensors: &[(&str, Tensor)], json: bool) -> Result<()> {
         for (_, tensor) in tensors {
             println!("{}", tensor.pytorch());
         }
+    }
+    Ok(())
+}
+
+/// Sizes whose tables cannot be held are refused before libtorch sees them (one line with the
+/// shape and the bytes): the output's shape, with a factor of four for the intermediate tensors
+/// the formulas make along the way. Sizes below 1 are left to the schemes' own checks.
+fn check_sizes(args: &Args, device: Device) -> Result<()> {
+    let (table, kind): (Vec<Option<i64>>, Kind) = match args.scheme {
+        Scheme::Sinusoidal => (vec![args.context_length, args.dim], Kind::Float),
+        Scheme::Rope => (vec![args.context_length, args.head_dim], Kind::Float),
+        Scheme::T5 => (vec![args.query_length, args.key_length], Kind::Int64),
+        Scheme::Alibi => (vec![args.heads, args.context_length, args.context_length], Kind::Float),
+    };
+    let Some(table) = table.into_iter().collect::<Option<Vec<i64>>>() else { return Ok(()) };
+    if table.iter().all(|&n| n >= 1) {
+        let with_intermediates: Vec<i64> = std::iter::once(4).chain(table).collect();
+        checks::check_allocation("the table and its intermediate tensors", &with_intermediates, kind, device)?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{ensure, Result};
 use clap::ValueEnum;
+use token_embeddings::checks;
 use token_embeddings::positional::{rope, Llama3Scaling};
 use token_embeddings::random::manual_seed;
 use token_embeddings::tch::{Device, Kind, Tensor};
@@ -55,6 +56,11 @@ pub fn run(Args { seed, shape, theta_base, llama3_scaling, layout, json, device 
         shape.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
     );
     let device = device.device()?;
+    // Queries, keys and their rotations (four [B, H, T, D] tensors) and the tables, refused before
+    // libtorch sees sizes it cannot hold.
+    let four: Vec<i64> = std::iter::once(4).chain(shape.iter().copied()).collect();
+    checks::check_allocation("queries, keys and their rotations", &four, Kind::Float, device)?;
+    checks::check_allocation("the cos and sin tables", &[4, shape[2], shape[3]], Kind::Float, device)?;
     let (context_length, head_dim) = (shape[2], shape[3]);
     let scaling = llama3_scaling.as_ref();
     let (cos, sin) = match layout {

@@ -122,6 +122,9 @@ pub fn prepare(texts: &[PathBuf], out: &Path, options: &PrepareOptions) -> Resul
         total_bytes += meta.len();
     }
 
+    // Checked before anything is written, so that a failed rename never leaves a `.partial` file.
+    ensure!(!out.is_dir(), "the output {} is a directory; give a file name such as corpus.bin", out.display());
+
     let partial = with_suffix(out, ".partial");
     let result = write_token_file(texts, &partial, total_bytes, options);
     let info = match result {
@@ -131,7 +134,10 @@ pub fn prepare(texts: &[PathBuf], out: &Path, options: &PrepareOptions) -> Resul
             return Err(err);
         }
     };
-    std::fs::rename(&partial, out).with_context(|| format!("renaming {} to {}", partial.display(), out.display()))?;
+    if let Err(err) = std::fs::rename(&partial, out) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(err).with_context(|| format!("renaming {} to {}", partial.display(), out.display()));
+    }
     let sidecar = TokenFileInfo::sidecar_path(out);
     let sidecar_partial = with_suffix(&sidecar, ".partial");
     std::fs::write(&sidecar_partial, serde_json::to_string_pretty(&info)? + "\n")
