@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use serde_json::{Map, Value};
+use token_embeddings::checks;
 use token_embeddings::positional::{alibi, rope, sinusoidal, t5, Llama3Scaling};
 use token_embeddings::printing::PyTorchPrint;
 use token_embeddings::summary::summarize;
-use token_embeddings::checks;
 use token_embeddings::tch::{Device, Kind, Tensor};
 
 use super::DeviceArg;
