@@ -103,6 +103,7 @@ fn tokenize_reads_literal_text_a_file_or_stdin() {
     let file = temp_file("hello-crlf.txt", b"Hello, world.\r\nBye");
     assert_eq!(stdout(&cli(&["tokenize", "--file", s(&file)])), literal, "CRLF read as the book reads it");
     assert_eq!(stdout(&cli_with_stdin(&["tokenize", "-"], b"Hello, world.\r\nBye")), literal);
+    assert_eq!(stdout(&cli_with_stdin(&["tokenize", "--file", "-"], b"Hello, world.\r\nBye")), literal);
     // TEXT is text: a file name is tokenised as it is written.
     assert_eq!(stdout(&cli(&["tokenize", "notes.txt"])), ids_line(1));
     let both = cli(&["tokenize", "--file", s(&file), "text"]);

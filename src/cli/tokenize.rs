@@ -42,7 +42,8 @@ pub struct Args {
     /// book's per-id decode loop does.
     #[arg(long)]
     show: bool,
-    /// Read the text from this file, as the book reads files (UTF-8; \r\n and \r become \n).
+    /// Read the text from this file, as the book reads files (UTF-8; \r\n and \r become \n);
+    /// `-` reads standard input.
     #[arg(long, value_name = "PATH", conflicts_with = "text")]
     file: Option<PathBuf>,
     /// The text itself, not a file name (for a file use --file PATH); `-` reads standard input.
@@ -65,6 +66,7 @@ pub enum TokenizerKind {
 pub fn run(Args { which, allowed_special, show, file, text }: Args) -> Result<ExitCode> {
     let TokenizerArgs { tokenizer, vocab_from, bpe } = which;
     let text = match (file, text) {
+        (Some(path), _) if path.as_os_str() == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,
         (Some(path), _) => read_text(&path)?,
         (None, Some(text)) if text == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,
         (None, Some(text)) => text,

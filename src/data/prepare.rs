@@ -104,7 +104,8 @@ pub fn encode_ordinary_parallel(text: &str) -> Vec<u32> {
 /// returns what the sidecar says.
 ///
 /// The token file is written under a temporary name and renamed when complete, so `out` is never
-/// half-written. Texts must be UTF-8; their bytes are encoded as they are (CRLF stays CRLF).
+/// half-written. Texts must be UTF-8, read as the book reads text (`open(path, encoding="utf-8")`:
+/// `\r\n` and a lone `\r` become `\n`, as every command of this crate reads text files).
 ///
 /// # Errors
 /// No texts, a text that cannot be read or is not UTF-8 (its path and the byte offset),
@@ -230,7 +231,8 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
     // Each round reads enough for a few parts per core, encodes them in parallel, writes them in order.
     let round_bytes = part_bytes.saturating_mul(2 * rayon::current_num_threads());
     let mut pending: Vec<u8> = Vec::new();
-    let mut offset = 0u64; // of pending[0] in the file
+    let mut offset = 0u64; // of pending[0] in the text as Python reads it
+    let mut translated = 0; // pending[..translated] has Python's newlines
     loop {
         let want = round_bytes.saturating_sub(pending.len()).max(part_bytes);
         let read = (&mut reader)
@@ -238,11 +240,13 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
             .read_to_end(&mut pending)
             .with_context(|| format!("reading the text file {}", path.display()))?;
         let at_end = read < want;
+        translated = universal_newlines(&mut pending, translated, at_end);
         // Encode up to the last safe cut; the rest waits for more text (or the end of the file).
         let ready = if at_end {
             pending.len()
         } else {
-            (1..pending.len()).rev().find(|&p| is_safe_cut(&pending, p)).unwrap_or(0)
+            let text = &pending[..translated];
+            (1..text.len()).rev().find(|&p| is_safe_cut(text, p)).unwrap_or(0)
         };
         if ready > 0 {
             let text = std::str::from_utf8(&pending[..ready]).map_err(|err| {
@@ -258,6 +262,7 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
                 sink.write(ids)?;
             }
             pending.drain(..ready);
+            translated -= ready;
             offset += ready as u64;
             bar.inc(ready as u64);
         }
@@ -270,9 +275,62 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
     }
 }
 
+/// Python's `open(path, encoding="utf-8").read()` newlines: `\r\n` and a lone `\r` become `\n`,
+/// in place, from `buf[from..]` on. A `\r` at the very end stays as it is until the next byte is
+/// known (unless `at_end`). Returns how far `buf` is translated.
+fn universal_newlines(buf: &mut Vec<u8>, from: usize, at_end: bool) -> usize {
+    let (n, mut r, mut w) = (buf.len(), from, from);
+    while r < n {
+        if buf[r] == b'\r' {
+            if r + 1 == n && !at_end {
+                break;
+            }
+            buf[w] = b'\n';
+            r += if r + 1 < n && buf[r + 1] == b'\n' { 2 } else { 1 };
+        } else {
+            buf[w] = buf[r];
+            r += 1;
+        }
+        w += 1;
+    }
+    buf.copy_within(r..n, w);
+    buf.truncate(w + (n - r));
+    w
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newlines_are_read_as_python_reads_them() {
+        let mut buf = b"a\r\nb\rc\r".to_vec();
+        assert_eq!(universal_newlines(&mut buf, 0, false), 5);
+        assert_eq!(buf, b"a\nb\nc\r");
+        buf.extend_from_slice(b"\nd\r");
+        assert_eq!(universal_newlines(&mut buf, 5, true), 8);
+        assert_eq!(buf, b"a\nb\nc\nd\n");
+    }
+
+    #[test]
+    fn a_crlf_file_gives_the_ids_of_its_lf_copy() {
+        let dir = std::env::temp_dir().join(format!("token-embeddings-prepare-crlf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lf = "It was\n\nthe best of times.\nIt was\n the worst\n\n\n of times.\n".repeat(40);
+        let crlf = lf.replace('\n', "\r\n");
+        let cr = lf.replace('\n', "\r");
+        let mut outputs = Vec::new();
+        for (name, text) in [("lf", &lf), ("crlf", &crlf), ("cr", &cr)] {
+            let (input, out) = (dir.join(format!("{name}.txt")), dir.join(format!("{name}.bin")));
+            std::fs::write(&input, text).unwrap();
+            // Tiny parts, so that reads end between a `\r` and its `\n`.
+            prepare(&[input], &out, &PrepareOptions { part_bytes: 7, progress: false }).unwrap();
+            outputs.push(std::fs::read(&out).unwrap());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(outputs[1], outputs[0]);
+        assert_eq!(outputs[2], outputs[0]);
+    }
     use rand_mt::Mt;
 
     fn one_call(text: &str) -> Vec<u32> {

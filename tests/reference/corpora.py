@@ -45,7 +45,7 @@ def prepare(paths):
     enc = gpt2_tokenizer()
     ids = []
     for path in paths:
-        with open(path, "r", encoding="utf-8", newline="") as f:
+        with open(path, "r", encoding="utf-8") as f:  # as the book reads text: \r\n and \r become \n
             ids.extend(enc.encode_ordinary(f.read()))
         ids.append(END_OF_TEXT)
     data = np.array(ids, dtype=np.uint16)
