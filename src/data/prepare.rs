@@ -231,8 +231,7 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
     // Each round reads enough for a few parts per core, encodes them in parallel, writes them in order.
     let round_bytes = part_bytes.saturating_mul(2 * rayon::current_num_threads());
     let mut pending: Vec<u8> = Vec::new();
-    let mut offset = 0u64; // of pending[0] in the text as Python reads it
-    let mut translated = 0; // pending[..translated] has Python's newlines
+    let mut offset = 0u64; // of pending[0] in the file
     loop {
         let want = round_bytes.saturating_sub(pending.len()).max(part_bytes);
         let read = (&mut reader)
@@ -240,13 +239,13 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
             .read_to_end(&mut pending)
             .with_context(|| format!("reading the text file {}", path.display()))?;
         let at_end = read < want;
-        translated = universal_newlines(&mut pending, translated, at_end);
         // Encode up to the last safe cut; the rest waits for more text (or the end of the file).
+        // A safe cut follows a visible character, so it never separates a `\r` from its `\n`:
+        // each part's newlines can be translated on their own.
         let ready = if at_end {
             pending.len()
         } else {
-            let text = &pending[..translated];
-            (1..text.len()).rev().find(|&p| is_safe_cut(text, p)).unwrap_or(0)
+            (1..pending.len()).rev().find(|&p| is_safe_cut(&pending, p)).unwrap_or(0)
         };
         if ready > 0 {
             let text = std::str::from_utf8(&pending[..ready]).map_err(|err| {
@@ -256,13 +255,13 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
                     offset + err.valid_up_to() as u64
                 )
             })?;
-            let parts = split_at_safe_cuts(text, part_bytes);
+            let text = crate::text::universal_newlines(text);
+            let parts = split_at_safe_cuts(&text, part_bytes);
             let encoded: Vec<Vec<u32>> = parts.par_iter().map(|part| encoder.encode_ordinary(part)).collect();
             for ids in &encoded {
                 sink.write(ids)?;
             }
             pending.drain(..ready);
-            translated -= ready;
             offset += ready as u64;
             bar.inc(ready as u64);
         }
@@ -275,42 +274,9 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
     }
 }
 
-/// Python's `open(path, encoding="utf-8").read()` newlines: `\r\n` and a lone `\r` become `\n`,
-/// in place, from `buf[from..]` on. A `\r` at the very end stays as it is until the next byte is
-/// known (unless `at_end`). Returns how far `buf` is translated.
-fn universal_newlines(buf: &mut Vec<u8>, from: usize, at_end: bool) -> usize {
-    let (n, mut r, mut w) = (buf.len(), from, from);
-    while r < n {
-        if buf[r] == b'\r' {
-            if r + 1 == n && !at_end {
-                break;
-            }
-            buf[w] = b'\n';
-            r += if r + 1 < n && buf[r + 1] == b'\n' { 2 } else { 1 };
-        } else {
-            buf[w] = buf[r];
-            r += 1;
-        }
-        w += 1;
-    }
-    buf.copy_within(r..n, w);
-    buf.truncate(w + (n - r));
-    w
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn newlines_are_read_as_python_reads_them() {
-        let mut buf = b"a\r\nb\rc\r".to_vec();
-        assert_eq!(universal_newlines(&mut buf, 0, false), 5);
-        assert_eq!(buf, b"a\nb\nc\r");
-        buf.extend_from_slice(b"\nd\r");
-        assert_eq!(universal_newlines(&mut buf, 5, true), 8);
-        assert_eq!(buf, b"a\nb\nc\nd\n");
-    }
 
     #[test]
     fn a_crlf_file_gives_the_ids_of_its_lf_copy() {
