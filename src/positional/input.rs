@@ -5,6 +5,13 @@
 //! lookup, then a third `[B, T, D]` tensor for the sum. [`input_embeddings`] writes each output row
 //! once, as `tok.weight[id] + pos.weight[t]`, on all cores: one float32 addition per element, the
 //! same addition PyTorch makes, so the result is bit-identical.
+//!
+//! Three things make it about as fast as a plain copy of its output (BENCHMARKS.md): tiles of a
+//! few positions by a few sequences, so each positional row is read once per tile instead of once
+//! per sequence; the widest vectors of the processor, chosen at run time; and streaming stores for
+//! outputs larger than the core's caches (`input/rows.rs`).
+
+mod rows;
 
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
@@ -12,9 +19,7 @@ use tch::{Device, Kind, Tensor};
 
 use super::absolute::PositionalEmbedding;
 use crate::embedding::Embedding;
-
-/// Rows of the output each task of the fused pass writes (128 rows of 768 floats: 384 KiB).
-const ROWS_PER_TASK: usize = 128;
+use rows::{Kernel, Stores};
 
 /// `tok(ids) + pos(torch.arange(T))` for token ids of shape `[..., T]`: shape `[..., T, D]`, float32.
 ///
@@ -115,30 +120,58 @@ fn fused_cpu(tok_w: &Tensor, pos_w: &Tensor, ids: &Tensor, shape: &[i64]) -> Res
     if count == 0 {
         return Ok(out);
     }
+    let out_ptr = out.data_ptr() as *mut f32;
+    let kernel = Kernel::select(out_ptr, dim, Stores::for_output(count * dim * 4));
     // SAFETY: both weights are contiguous float32 CPU tensors of the sizes read above and live
-    // until this function returns; `out` was just allocated (contiguous, `count * dim` floats)
-    // and nothing else refers to it yet.
-    let (tok_data, pos_data, out_data) = unsafe {
-        (
-            std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, vocab as usize * dim),
-            std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.size()[0] as usize * dim),
-            std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, count * dim),
-        )
-    };
-    out_data.par_chunks_mut(ROWS_PER_TASK * dim).enumerate().for_each(|(task, rows)| {
-        let first_row = task * ROWS_PER_TASK;
-        for (offset, out_row) in rows.chunks_exact_mut(dim).enumerate() {
-            let row = first_row + offset;
-            let id = id_values[row] as usize;
-            let t = row % seq_len;
-            let tok_row = &tok_data[id * dim..(id + 1) * dim];
-            let pos_row = &pos_data[t * dim..(t + 1) * dim];
-            for ((o, &a), &b) in out_row.iter_mut().zip(tok_row).zip(pos_row) {
-                *o = a + b;
+    // until this function returns; `out` was just allocated (contiguous, `count * dim` floats,
+    // nothing else refers to it yet) and `kernel` was selected for it on this processor.
+    unsafe {
+        let tok_data = std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, vocab as usize * dim);
+        let pos_data = std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.size()[0] as usize * dim);
+        fill(kernel, tok_data, pos_data, &id_values, seq_len, dim, out_ptr);
+    }
+    Ok(out)
+}
+
+/// Positions per tile: each tile reads these rows of the positional table once.
+const POSITIONS_PER_TILE: usize = 16;
+/// Output rows per tile (128 rows of 768 floats: 384 KiB), enough to hide rayon's cost per tile.
+const ROWS_PER_TILE: usize = 128;
+
+/// Writes `out[b, t] = tok[ids[b, t]] + pos[t]` for `ids` of shape `[B, seq_len]` (flattened).
+///
+/// The work is cut into tiles of a few positions by a few sequences, run on all cores. Within a
+/// tile the positions are the outer loop: each row of the positional table is read once per tile
+/// and stays in the L1 cache while it is added to every sequence's token row, so the pass reads
+/// little more than the gathered token rows, about what a plain copy of the output reads.
+///
+/// # Safety
+/// `out` points to `ids.len() * dim` writable floats that nothing else touches meanwhile, aligned
+/// as `kernel` needs on a processor that runs it; every id indexes a row of `tok`; `pos` holds at
+/// least `seq_len` rows of `dim` floats.
+unsafe fn fill(kernel: Kernel, tok: &[f32], pos: &[f32], ids: &[i64], seq_len: usize, dim: usize, out: *mut f32) {
+    let sequences = ids.len() / seq_len;
+    let positions_per_tile = POSITIONS_PER_TILE.min(seq_len);
+    let sequences_per_tile = (ROWS_PER_TILE / positions_per_tile).clamp(1, sequences);
+    let position_tiles = seq_len.div_ceil(positions_per_tile);
+    let tiles = position_tiles * sequences.div_ceil(sequences_per_tile);
+    // Raw pointers are not `Send`; the tiles write disjoint rows.
+    let out = out as usize;
+    (0..tiles).into_par_iter().for_each(|tile| {
+        let (first_t, first_b) =
+            ((tile % position_tiles) * positions_per_tile, (tile / position_tiles) * sequences_per_tile);
+        for t in first_t..(first_t + positions_per_tile).min(seq_len) {
+            let pos_row = &pos[t * dim..(t + 1) * dim];
+            for b in first_b..(first_b + sequences_per_tile).min(sequences) {
+                let row = b * seq_len + t;
+                let id = ids[row] as usize;
+                // SAFETY: `row < ids.len()`, so the row lies inside `out` (the caller's promise),
+                // and no other tile writes it.
+                unsafe { kernel.add_row((out as *mut f32).add(row * dim), &tok[id * dim..(id + 1) * dim], pos_row) };
             }
         }
+        kernel.finish();
     });
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -177,6 +210,66 @@ mod tests {
         let ids64 = ids.to_kind(Kind::Int64);
         let two_steps = tch::no_grad(|| tok.forward(&ids64).unwrap() + pos.forward(4).unwrap());
         assert_eq!(bits(&fused), bits(&two_steps));
+    }
+
+    #[test]
+    fn every_kernel_and_tiling_gives_the_bits_of_the_two_steps() {
+        let _rng = crate::random::test_lock();
+        manual_seed(321);
+        // Dimensions that fit every vector width, only AVX2's, and none; sequences shorter and
+        // longer than a tile, and batches that do not fill the last tile.
+        for (dim, shape) in [(64, [8, 40]), (24, [3, 17]), (37, [300, 3]), (16, [1, 1]), (48, [5, 129])] {
+            let (tok, pos) = layers(500, 200, dim);
+            let ids = Tensor::randint(500, shape, (Kind::Int64, Device::Cpu));
+            let two_steps = tch::no_grad(|| tok.forward(&ids).unwrap() + pos.forward(shape[1]).unwrap());
+            let mut id_values = vec![0i64; ids.numel()];
+            ids.copy_data(&mut id_values, ids.numel());
+            let mut tried = 0;
+            for kernel in Kernel::available() {
+                for stores in [Stores::Cached, Stores::Streaming] {
+                    let out = Tensor::full(two_steps.size(), f64::NAN, (Kind::Float, Device::Cpu));
+                    let out_ptr = out.data_ptr() as *mut f32;
+                    if !kernel.fits(out_ptr, dim as usize, stores) {
+                        continue;
+                    }
+                    let (tok_w, pos_w) = (tok.weight(), pos.weight());
+                    // SAFETY: as in `fused_cpu`: contiguous float32 weights, `out` of the right
+                    // size that `kernel` fits, on a processor that has it.
+                    unsafe {
+                        let tok_data = std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, tok_w.numel());
+                        let pos_data = std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.numel());
+                        fill(kernel, tok_data, pos_data, &id_values, shape[1] as usize, dim as usize, out_ptr);
+                    }
+                    assert_eq!(bits(&out), bits(&two_steps), "{kernel:?}, dim {dim}, shape {shape:?}");
+                    tried += 1;
+                }
+            }
+            assert!(tried >= 1, "no kernel ran for dim {dim}");
+        }
+    }
+
+    #[test]
+    fn streaming_stores_only_for_outputs_between_one_and_32_mib() {
+        assert_eq!(Stores::for_output(8 * 1024 * 768 * 4), Stores::Streaming, "GPT-2 small, batch 8");
+        assert_eq!(Stores::for_output(1 << 20), Stores::Streaming);
+        assert_eq!(Stores::for_output(32 << 20), Stores::Streaming);
+        assert_eq!(Stores::for_output((1 << 20) - 4), Stores::Cached);
+        assert_eq!(Stores::for_output((32 << 20) + 4), Stores::Cached);
+        // Streaming stores write whole aligned vectors: other rows fall back to ordinary stores.
+        let aligned = 64 as *const f32;
+        let selected = Kernel::select(aligned, 768, Stores::Streaming);
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx512f") {
+            assert_eq!(selected, Kernel::Avx512(Stores::Streaming));
+        } else if is_x86_feature_detected!("avx2") {
+            assert_eq!(selected, Kernel::Avx2(Stores::Streaming));
+        }
+        assert!(selected.fits(aligned, 768, Stores::Streaming));
+        assert_eq!(Kernel::select(aligned, 37, Stores::Streaming), Kernel::select(aligned, 37, Stores::Cached));
+        assert_eq!(
+            Kernel::select((64 + 4) as *const f32, 768, Stores::Streaming),
+            Kernel::select(aligned, 768, Stores::Cached)
+        );
     }
 
     #[test]
