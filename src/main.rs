@@ -4,7 +4,8 @@
 //!
 //! Exit status (also in the README): 0 success; 1 an error while running (bad input found in a
 //! file, an id, a size, memory, a device), and `compare`'s mismatch; 2 PyTorch missing or of the
-//! wrong version; 64 a command line that does not parse (`EX_USAGE` of sysexits.h); 101 a bug
+//! wrong version; 64 a command line that does not parse or does not fit together (an option the
+//! chosen mode does not read, a size below 1: `EX_USAGE` of sysexits.h); 101 a bug
 //! (a panic). Every error is one line on stderr. A closed stdout (`… | head -3`) ends the
 //! process quietly through `SIGPIPE`, as `cat` or `seq` end (status 141 in a shell).
 
@@ -38,17 +39,16 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
         Err(err) => {
-            // The subcommand whose help to read: the first argument that names one.
-            let command = cli::Cli::command();
-            let names: Vec<&str> = command.get_subcommands().map(|sub| sub.get_name()).collect();
-            let sub = std::env::args().skip(1).find(|arg| names.contains(&arg.as_str()));
-            let help = sub.map_or("token-embeddings --help".to_owned(), |sub| format!("token-embeddings {sub} --help"));
-            eprintln!("error: {} (see `{help}`)", usage_error_line(&err.render().to_string()));
+            eprintln!("error: {} (see `{}`)", usage_error_line(&err.render().to_string()), help_command());
             return ExitCode::from(EXIT_USAGE);
         }
     };
     match cli.run() {
         Ok(code) => code,
+        Err(err) if err.downcast_ref::<cli::UsageError>().is_some() => {
+            eprintln!("error: {} (see `{}`)", error_line(&err), help_command());
+            ExitCode::from(EXIT_USAGE)
+        }
         Err(err) => {
             eprintln!("error: {}", error_line(&err));
             if err.downcast_ref::<PyTorchMissing>().is_some() {
@@ -58,6 +58,14 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The help to read after a usage error: that of the subcommand named on the command line.
+fn help_command() -> String {
+    let command = cli::Cli::command();
+    let names: Vec<&str> = command.get_subcommands().map(|sub| sub.get_name()).collect();
+    let sub = std::env::args().skip(1).find(|arg| names.contains(&arg.as_str()));
+    sub.map_or("token-embeddings --help".to_owned(), |sub| format!("token-embeddings {sub} --help"))
 }
 
 /// Rust ignores `SIGPIPE`, so a write to a closed pipe fails and `println!` panics ("failed

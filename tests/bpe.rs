@@ -388,7 +388,9 @@ fn cli_trains_saves_tokenizes_and_decodes() {
     assert_eq!(stdout(&cli(&["decode", "--tokenizer", "bpe", "--bpe", d, &csv])), "the cat sat\n");
     assert_fails(&cli(&["decode", "--tokenizer", "bpe", "--bpe", d, "99999"]), "Token ID 99999 not found in vocab.");
     assert_fails(&cli(&["tokenize", "--tokenizer", "bpe", "--bpe", d, "東"]), "Characters not found in vocab: ['東']");
-    assert_fails(&cli(&["tokenize", "--tokenizer", "bpe", "hi"]), "--bpe");
+    let missing = cli(&["tokenize", "--tokenizer", "bpe", "hi"]);
+    assert_eq!(missing.status.code(), Some(64), "a missing --bpe DIR is a usage error");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("needs --bpe DIR"));
 }
 
 #[test]

@@ -128,12 +128,67 @@ fn ids_out_of_range_are_an_error() {
 }
 
 #[test]
+fn options_the_chosen_mode_does_not_read_are_usage_errors() {
+    for (args, needle) in [
+        (&["tokenize", "--vocab-from", "README.md", "hi"][..], "--vocab-from is for the simple tokenizers"),
+        (
+            &["decode", "--tokenizer", "gpt2", "--vocab-from", "README.md", "1"],
+            "--tokenizer gpt2 has its own vocabulary",
+        ),
+        (&["tokenize", "--tokenizer", "simple-v1", "--bpe", "data", "hi"], "--bpe DIR goes with --tokenizer bpe"),
+        (&["decode", "--bpe", "data", "1"], "not --tokenizer gpt2"),
+        (&["tokenize", "--tokenizer", "bpe", "hi"], "--tokenizer bpe needs --bpe DIR"),
+        (
+            &["tokenize", "--tokenizer", "simple-v2", "--allowed-special", "<|endoftext|>", "hi"],
+            "--allowed-special is for gpt2 and bpe",
+        ),
+        (&["tokenize", "--show", "hi"], "--show goes with --tokenizer bpe"),
+        (&["decode", "--bytes", "--tokenizer", "simple-v1", "1"], "--bytes is for GPT-2 only"),
+        (
+            &["positions", "--scheme", "rope", "--context-length", "4", "--dim", "8"],
+            "--dim does not apply to --scheme rope",
+        ),
+        (&["positions", "--scheme", "sinusoidal", "--context-length", "4"], "--scheme sinusoidal needs --dim"),
+        (&["rope", "--shape", "2,4,5"], "--shape needs four sizes"),
+    ] {
+        let output = cli(args);
+        assert_fails(&output, 64, needle);
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("(see `token-embeddings {} --help`)", args[0])), "{err}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn decode_refuses_an_empty_entry_between_commas() {
+    assert_fails(&cli(&["decode", "1,,2"]), 1, "an empty entry at position 1");
+    assert_eq!(String::from_utf8_lossy(&cli(&["decode", "[40, 367,]"]).stdout), "I H\n");
+}
+
+#[test]
 fn bad_sizes_are_errors() {
     // Sizes below 1 are refused by the command line itself (status 64, see tests/errors.rs).
     assert_fails(&cli(&["embed", "--vocab-size", "0"]), 64, "--vocab-size");
     assert_fails(&cli(&["batches", "--stride", "0"]), 64, "--stride");
     assert_fails(&cli(&["batches", "--batch-size", "0"]), 64, "--batch-size");
     assert_fails(&cli(&["batches", "--max-length", "0"]), 64, "--max-length");
+    // The same for every subcommand's sizes and counts, negative ones included (not taken for options).
+    for (args, needle) in [
+        (&["positions", "--scheme", "alibi", "--heads", "0", "--context-length", "3"][..], "'0' for '--heads"),
+        (
+            &["positions", "--scheme", "alibi", "--heads", "-2", "--context-length", "3"],
+            "-2 is not a size of at least 1",
+        ),
+        (&["positions", "--scheme", "t5", "--query-length", "3", "--key-length", "0"], "'--key-length"),
+        (&["rope", "--shape", "2,0,5,16"], "'0' for '--shape"),
+        (&["prepare", "--text", "t.txt", "--out", "t.bin", "--threads", "0"], "'--threads"),
+        (&["prepare", "--text", "t.txt", "--out", "t.bin", "--part-bytes", "0"], "'--part-bytes"),
+        (&["print", "t.npy", "--precision", "-1"], "-1 is not a count (0 or more)"),
+        (&["print", "t.npy", "--linewidth", "-5"], "'--linewidth"),
+    ] {
+        assert_fails(&cli(args), 64, needle);
+    }
     assert_fails(&cli(&["embed", "--seed", "18446744073709551616"]), 1, "outside PyTorch's range");
 }
 

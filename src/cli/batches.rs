@@ -10,7 +10,7 @@ use token_embeddings::data::{DataLoader, GptDatasetV1, LoaderOptions};
 use token_embeddings::random::manual_seed;
 use token_embeddings::summary::summarize;
 
-use super::{read_text_or_verdict, torch_seed, DeviceArg};
+use super::{positive_size, read_text_or_verdict, torch_seed, DeviceArg};
 
 /// The defaults are the book's `create_dataloader_v1(txt, batch_size=4, max_length=256,
 /// stride=128, shuffle=True, drop_last=True)`.
@@ -20,13 +20,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     text: Option<PathBuf>,
     /// Windows per batch (the book's default: 4).
-    #[arg(long, default_value_t = 4, value_parser = positive, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 4, value_parser = positive_size, allow_negative_numbers = true)]
     batch_size: usize,
     /// Tokens per window, the context length (the book's default: 256).
-    #[arg(long, default_value_t = 256, value_parser = positive, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 256, value_parser = positive_size, allow_negative_numbers = true)]
     max_length: usize,
     /// Tokens between the starts of two windows (the book's default: 128).
-    #[arg(long, default_value_t = 128, value_parser = positive, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 128, value_parser = positive_size, allow_negative_numbers = true)]
     stride: usize,
     /// Visit the windows in a random order drawn from the default generator (the book's
     /// default: true).
@@ -68,14 +68,6 @@ enum TokenizerArg {
 }
 
 /// A size of at least 1, with the same message for 0, negative numbers and non-numbers.
-fn positive(value: &str) -> Result<usize, String> {
-    match value.parse::<i128>() {
-        Ok(n) if n >= 1 && n <= usize::MAX as i128 => Ok(n as usize),
-        Ok(n) => Err(format!("{n} is not a size of at least 1")),
-        Err(_) => Err(format!("{value:?} is not a whole number")),
-    }
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let (tokens, summary) = (args.tokens.clone(), args.summary);
     let Args { text, batch_size, max_length, stride, shuffle, drop_last, seed, tokenizer, json, device, .. } = args;

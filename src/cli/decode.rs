@@ -8,6 +8,7 @@ use token_embeddings::text::read_text_from;
 use token_embeddings::tokenizer::{python_str_repr, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
 
 use super::tokenize::{vocab_text, TokenizerArgs, TokenizerKind};
+use super::usage_bail;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,13 +25,14 @@ pub struct Args {
 }
 
 pub fn run(Args { which, bytes, ids }: Args) -> Result<ExitCode> {
+    which.check()?;
+    if bytes && !matches!(which.tokenizer, TokenizerKind::Gpt2) {
+        usage_bail!("--bytes is for GPT-2 only: the simple tokenizers' pieces are text");
+    }
     let TokenizerArgs { tokenizer, vocab_from, bpe } = which;
     let ids = if ids == "-" { read_text_from(std::io::stdin().lock(), "standard input")? } else { ids };
     let ids = parse_ids(&ids)?;
     if bytes {
-        let TokenizerKind::Gpt2 = tokenizer else {
-            bail!("--bytes is for GPT-2 only: the simple tokenizers' pieces are text");
-        };
         let raw = Gpt2Tokenizer::new().decode_bytes(&ids)?;
         std::io::stdout().lock().write_all(&raw).context("writing to standard output")?;
         return Ok(ExitCode::SUCCESS);
@@ -47,26 +49,36 @@ pub fn run(Args { which, bytes, ids }: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ids separated by commas and/or white space, optionally inside `[` `]` (Python's list repr).
+/// Ids separated by commas and/or white space, optionally inside `[` `]` (Python's list repr; a
+/// trailing comma is allowed, as in Python, but an empty entry between two commas is not).
 fn parse_ids(text: &str) -> Result<Vec<i64>> {
     let trimmed = text.trim();
     let inner = match trimmed.strip_prefix('[') {
         Some(rest) => rest.strip_suffix(']').context("IDS starts with '[' but does not end with ']'")?,
         None => trimmed,
     };
-    inner
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|piece| !piece.is_empty())
-        .enumerate()
-        .map(|(position, piece)| {
-            piece.parse::<i64>().with_context(|| {
+    let entries: Vec<&str> = inner.split(',').map(str::trim).collect();
+    let mut ids = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        if entry.is_empty() {
+            let trailing_comma = index + 1 == entries.len() && index > 0;
+            if trailing_comma || entries.len() == 1 {
+                continue;
+            }
+            bail!("IDS: an empty entry at position {} (two commas with no id between them?)", ids.len());
+        }
+        for piece in entry.split_whitespace() {
+            let id = piece.parse::<i64>().with_context(|| {
                 format!(
-                    "IDS: {} at position {position} is not a token id (give integers such as 40,367,2885)",
-                    python_str_repr(piece)
+                    "IDS: {} at position {} is not a token id (give integers such as 40,367,2885)",
+                    python_str_repr(piece),
+                    ids.len()
                 )
-            })
-        })
-        .collect()
+            })?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]
@@ -81,5 +93,11 @@ mod tests {
         assert_eq!(parse_ids("[]").unwrap(), Vec::<i64>::new());
         assert!(parse_ids("1,x").unwrap_err().to_string().contains("'x' at position 1"));
         assert!(parse_ids("[1, 2").is_err());
+        // Python's list syntax: a trailing comma is fine, an empty entry is not.
+        assert_eq!(parse_ids("[1, 2,]").unwrap(), [1, 2]);
+        assert_eq!(parse_ids("1,").unwrap(), [1]);
+        assert!(parse_ids("1,,2").unwrap_err().to_string().contains("empty entry at position 1"));
+        assert!(parse_ids(",1").unwrap_err().to_string().contains("empty entry at position 0"));
+        assert!(parse_ids("[,]").is_err());
     }
 }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::ValueEnum;
 use serde_json::{Map, Value};
 use token_embeddings::checks;
@@ -12,7 +12,7 @@ use token_embeddings::printing::PyTorchPrint;
 use token_embeddings::summary::summarize;
 use token_embeddings::tch::{Device, Kind, Tensor};
 
-use super::DeviceArg;
+use super::{positive_i64, usage_bail, DeviceArg, UsageError};
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 pub enum Scheme {
@@ -44,37 +44,37 @@ pub struct Args {
     #[arg(long, value_enum)]
     scheme: Scheme,
     /// Number of positions (sinusoidal, rope, alibi).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     context_length: Option<i64>,
     /// Embedding dimension (sinusoidal; even).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     dim: Option<i64>,
     /// Dimension of one attention head (rope; even).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     head_dim: Option<i64>,
     /// RoPE's base (rope; the book's default 10000, Llama 3 uses 500000).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     theta_base: Option<f64>,
     /// Llama 3.1 frequency scaling FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (rope; Llama 3.1: 8,1,4,8192).
     #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling)]
     llama3_scaling: Option<Llama3Scaling>,
     /// Number of query positions (t5).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     query_length: Option<i64>,
     /// Number of key positions (t5).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     key_length: Option<i64>,
     /// Number of buckets (t5; default 32).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     num_buckets: Option<i64>,
     /// Distance from which all positions share the last bucket (t5; default 128).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     max_distance: Option<i64>,
     /// Encoder (true) or causal decoder (false) buckets (t5; default true).
     #[arg(long, value_name = "true|false")]
     bidirectional: Option<bool>,
     /// Number of attention heads (alibi).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     heads: Option<i64>,
     /// Print {shape, dtype, sha256, head} per tensor instead of the tensors.
     #[arg(long)]
@@ -106,7 +106,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let device = args.device.device()?;
     check_sizes(&args, device)?;
     let need = |value: Option<i64>, flag: &str| {
-        value.with_context(|| format!("--scheme {} needs --{flag}", args.scheme.name()))
+        value.ok_or_else(|| anyhow::Error::new(UsageError(format!("--scheme {} needs --{flag}", args.scheme.name()))))
     };
     let tensors: Vec<(&str, Tensor)> = match args.scheme {
         Scheme::Sinusoidal => {
@@ -170,7 +170,7 @@ pub fn print_tensors(tensors: &[(&str, Tensor)], json: bool) -> Result<()> {
 
 /// Sizes whose tables cannot be held are refused before libtorch sees them (one line with the
 /// shape and the bytes): the output's shape, with a factor of four for the intermediate tensors
-/// the formulas make along the way. Sizes below 1 are left to the schemes' own checks.
+/// the formulas make along the way. Sizes below 1 do not parse.
 fn check_sizes(args: &Args, device: Device) -> Result<()> {
     let (table, kind): (Vec<Option<i64>>, Kind) = match args.scheme {
         Scheme::Sinusoidal => (vec![args.context_length, args.dim], Kind::Float),
@@ -179,10 +179,8 @@ fn check_sizes(args: &Args, device: Device) -> Result<()> {
         Scheme::Alibi => (vec![args.heads, args.context_length, args.context_length], Kind::Float),
     };
     let Some(table) = table.into_iter().collect::<Option<Vec<i64>>>() else { return Ok(()) };
-    if table.iter().all(|&n| n >= 1) {
-        let with_intermediates: Vec<i64> = std::iter::once(4).chain(table).collect();
-        checks::check_allocation("the table and its intermediate tensors", &with_intermediates, kind, device)?;
-    }
+    let with_intermediates: Vec<i64> = std::iter::once(4).chain(table).collect();
+    checks::check_allocation("the table and its intermediate tensors", &with_intermediates, kind, device)?;
     Ok(())
 }
 
@@ -205,7 +203,7 @@ fn check_options(args: &Args) -> Result<()> {
     for (flag, is_given, schemes) in given {
         if is_given && !schemes.contains(&args.scheme) {
             let users: Vec<&str> = schemes.iter().map(|s| s.name()).collect();
-            bail!("--{flag} does not apply to --scheme {} (only to {})", args.scheme.name(), users.join(", "));
+            usage_bail!("--{flag} does not apply to --scheme {} (only to {})", args.scheme.name(), users.join(", "));
         }
     }
     Ok(())

@@ -7,6 +7,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use token_embeddings::data::prepare::{prepare, PrepareOptions};
 
+use super::positive_size;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// A text file (UTF-8); repeat for several. Each file is one document, followed by <|endoftext|>.
@@ -16,10 +18,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE.bin")]
     out: PathBuf,
     /// Worker threads for tokenising (default: one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_size, allow_negative_numbers = true)]
     threads: Option<usize>,
     /// Bytes of text each worker encodes at a time.
-    #[arg(long, default_value_t = 256 << 10, value_name = "BYTES")]
+    #[arg(long, default_value_t = 256 << 10, value_name = "BYTES", value_parser = positive_size, allow_negative_numbers = true)]
     part_bytes: usize,
     /// Print the sidecar (JSON) instead of a one-line summary.
     #[arg(long)]
@@ -32,7 +34,6 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let Args { texts, out, threads, part_bytes, json, quiet } = args;
     if let Some(threads) = threads {
-        anyhow::ensure!(threads > 0, "--threads must be at least 1");
         rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("starting the worker threads")?;
     }
     let started = Instant::now();

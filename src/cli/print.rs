@@ -9,6 +9,8 @@ use clap::ValueEnum;
 use token_embeddings::printing::{tensor_repr_with, PrintOptions, Profile, SetPrintOptions};
 use token_embeddings::tensor_file::read_tensors;
 
+use super::count;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// A `.npy` file (np.save) or a `.safetensors` file (safetensors.torch.save_file).
@@ -18,16 +20,16 @@ pub struct Args {
     #[arg(long, value_name = "TENSOR")]
     name: Option<String>,
     /// Digits after the decimal point (set_printoptions(precision=N)).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     precision: Option<usize>,
     /// Summarise tensors with more elements than this (a number, or inf).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     threshold: Option<f64>,
     /// Items at each end of a summarised dimension.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     edgeitems: Option<usize>,
     /// Characters per line.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     linewidth: Option<usize>,
     /// Scientific notation always (true) or never (false); automatic when not given.
     #[arg(long, value_name = "true|false")]

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{ensure, Result};
+use anyhow::Result;
 use clap::ValueEnum;
 use token_embeddings::checks;
 use token_embeddings::positional::{rope, Llama3Scaling};
@@ -12,7 +12,7 @@ use token_embeddings::random::manual_seed;
 use token_embeddings::tch::{Device, Kind, Tensor};
 
 use super::positions::{parse_llama3_scaling, print_tensors};
-use super::{torch_seed, DeviceArg};
+use super::{positive_i64, torch_seed, usage_bail, DeviceArg};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Layout {
@@ -28,10 +28,11 @@ pub struct Args {
     #[arg(long, default_value_t = 123, allow_negative_numbers = true)]
     seed: i128,
     /// B,H,T,D: batch size, heads, sequence length, head dimension (the book: 2,4,5,16).
-    #[arg(long, value_delimiter = ',', num_args = 1, required = true, allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', num_args = 1, required = true, allow_negative_numbers = true,
+          value_parser = positive_i64)]
     shape: Vec<i64>,
     /// RoPE's base (the book's default 10000; Llama 3 uses 500000).
-    #[arg(long, default_value_t = rope::DEFAULT_THETA_BASE)]
+    #[arg(long, default_value_t = rope::DEFAULT_THETA_BASE, allow_negative_numbers = true)]
     theta_base: f64,
     /// Llama 3.1 frequency scaling FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (e.g. 8,1,4,8192).
     #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling)]
@@ -50,11 +51,12 @@ pub struct Args {
 }
 
 pub fn run(Args { seed, shape, theta_base, llama3_scaling, layout, json, device }: Args) -> Result<ExitCode> {
-    ensure!(
-        shape.len() == 4 && shape.iter().all(|&n| n >= 1),
-        "--shape needs four positive sizes B,H,T,D (e.g. 2,4,5,16), not {}",
-        shape.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    );
+    if shape.len() != 4 {
+        usage_bail!(
+            "--shape needs four sizes B,H,T,D (e.g. 2,4,5,16), not {}",
+            shape.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        );
+    }
     let device = device.device()?;
     // Queries, keys and their rotations (four [B, H, T, D] tensors) and the tables, refused before
     // libtorch sees sizes it cannot hold.

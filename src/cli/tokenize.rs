@@ -11,7 +11,7 @@ use token_embeddings::tokenizer::{
     python_int_list, split_text, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab,
 };
 
-use super::read_text_or_verdict;
+use super::{read_text_or_verdict, usage_bail};
 
 /// Which tokenizer, and where its vocabulary comes from: the options `tokenize` and `decode` share.
 #[derive(clap::Args)]
@@ -27,6 +27,27 @@ pub struct TokenizerArgs {
     /// encoder.json + vocab.bpe.
     #[arg(long, value_name = "DIR")]
     pub bpe: Option<PathBuf>,
+}
+
+impl TokenizerArgs {
+    /// Refuses options the chosen tokenizer does not read (status 64), so a mistyped command line
+    /// is not silently answered with another tokenizer's ids.
+    pub fn check(&self) -> Result<()> {
+        let simple = matches!(self.tokenizer, TokenizerKind::SimpleV1 | TokenizerKind::SimpleV2);
+        if self.vocab_from.is_some() && !simple {
+            usage_bail!(
+                "--vocab-from is for the simple tokenizers (simple-v1, simple-v2); --tokenizer {} has its own vocabulary",
+                self.tokenizer.name()
+            );
+        }
+        match (self.tokenizer, &self.bpe) {
+            (TokenizerKind::Bpe, None) => usage_bail!(
+                "--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)"
+            ),
+            (TokenizerKind::Bpe, Some(_)) | (_, None) => Ok(()),
+            (other, Some(_)) => usage_bail!("--bpe DIR goes with --tokenizer bpe, not --tokenizer {}", other.name()),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -63,21 +84,31 @@ pub enum TokenizerKind {
     Bpe,
 }
 
+impl TokenizerKind {
+    /// The name `--tokenizer` takes.
+    pub fn name(self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+    }
+}
+
 pub fn run(Args { which, allowed_special, show, file, text }: Args) -> Result<ExitCode> {
+    which.check()?;
+    if !allowed_special.is_empty() && !matches!(which.tokenizer, TokenizerKind::Gpt2 | TokenizerKind::Bpe) {
+        usage_bail!(
+            "--allowed-special is for gpt2 and bpe: the simple tokenizers treat <|endoftext|> as a vocabulary entry"
+        );
+    }
+    if show && !matches!(which.tokenizer, TokenizerKind::Bpe) {
+        usage_bail!("--show goes with --tokenizer bpe");
+    }
     let TokenizerArgs { tokenizer, vocab_from, bpe } = which;
     let text = match (file, text) {
         (Some(path), _) if path.as_os_str() == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,
         (Some(path), _) => read_text(&path)?,
         (None, Some(text)) if text == "-" => read_text_from(std::io::stdin().lock(), "standard input")?,
         (None, Some(text)) => text,
-        (None, None) => bail!("give the text, --file PATH or - for standard input"),
+        (None, None) => usage_bail!("give the text, --file PATH or - for standard input"),
     };
-    if !allowed_special.is_empty() && !matches!(tokenizer, TokenizerKind::Gpt2 | TokenizerKind::Bpe) {
-        bail!("--allowed-special is for gpt2 and bpe: the simple tokenizers treat <|endoftext|> as a vocabulary entry");
-    }
-    if show && !matches!(tokenizer, TokenizerKind::Bpe) {
-        bail!("--show goes with --tokenizer bpe");
-    }
     let allowed: Vec<&str> = allowed_special.iter().map(String::as_str).collect();
     let ids = match tokenizer {
         TokenizerKind::Bpe => {
@@ -117,7 +148,7 @@ pub fn vocab_text(vocab_from: Option<PathBuf>) -> Result<String> {
 /// The book's BPE tokenizer from `--bpe DIR`.
 pub fn load_bpe(dir: Option<&PathBuf>) -> Result<BpeTokenizer> {
     let Some(dir) = dir else {
-        bail!("--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)")
+        usage_bail!("--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)")
     };
     BpeTokenizer::load(dir)
 }
