@@ -548,6 +548,49 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// What byte-pair merges learn: the length (in characters) of the token each merge makes,
+/// against the merge's number, one dot per merge (the book's BPE from scratch, notebook 6).
+pub fn merge_lengths_svg(lengths: &[usize], title: &str) -> Result<String> {
+    ensure!(!lengths.is_empty(), "a picture of merges needs at least one merge");
+    let max_len = lengths.iter().copied().max().unwrap_or(1) as u32 + 1;
+    draw_svg((720, 360), |area| {
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0u32..lengths.len() as u32, 0u32..max_len)
+            .map_err(drawing)?;
+        chart
+            .configure_mesh()
+            .x_desc("merge number")
+            .y_desc("token length (characters)")
+            .light_line_style(BLACK.mix(0.05))
+            .label_style(("sans-serif", 11).into_font().color(&GREY_TEXT))
+            .draw()
+            .map_err(drawing)?;
+        chart
+            .draw_series(
+                lengths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &n)| Circle::new((i as u32, n as u32), 2, RGBColor(33, 102, 172).mix(0.6).filled())),
+            )
+            .map_err(drawing)?;
+        Ok(())
+    })
+}
+
+/// [`merge_lengths_svg`] as a [`Figure`].
+pub fn merge_lengths(lengths: &[usize], title: &str) -> Result<Figure> {
+    let svg = merge_lengths_svg(lengths, title)?;
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    Ok(Figure::new(
+        svg,
+        format!("[merge lengths: {title}, {} merges, longest token {longest} characters]", lengths.len()),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,47 +649,4 @@ mod tests {
         let names = vec!["a".to_owned(), "b".to_owned()];
         assert!(points3d_svg(&points, &names, "two points").unwrap().contains(">\n  a\n</text>"));
     }
-}
-
-/// What byte-pair merges learn: the length (in characters) of the token each merge makes,
-/// against the merge's number, one dot per merge (the book's BPE from scratch, notebook 6).
-pub fn merge_lengths_svg(lengths: &[usize], title: &str) -> Result<String> {
-    ensure!(!lengths.is_empty(), "a picture of merges needs at least one merge");
-    let max_len = lengths.iter().copied().max().unwrap_or(1) as u32 + 1;
-    draw_svg((720, 360), |area| {
-        let mut chart = ChartBuilder::on(area)
-            .caption(title, ("sans-serif", 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0u32..lengths.len() as u32, 0u32..max_len)
-            .map_err(drawing)?;
-        chart
-            .configure_mesh()
-            .x_desc("merge number")
-            .y_desc("token length (characters)")
-            .light_line_style(BLACK.mix(0.05))
-            .label_style(("sans-serif", 11).into_font().color(&GREY_TEXT))
-            .draw()
-            .map_err(drawing)?;
-        chart
-            .draw_series(
-                lengths
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &n)| Circle::new((i as u32, n as u32), 2, RGBColor(33, 102, 172).mix(0.6).filled())),
-            )
-            .map_err(drawing)?;
-        Ok(())
-    })
-}
-
-/// [`merge_lengths_svg`] as a [`Figure`].
-pub fn merge_lengths(lengths: &[usize], title: &str) -> Result<Figure> {
-    let svg = merge_lengths_svg(lengths, title)?;
-    let longest = lengths.iter().copied().max().unwrap_or(0);
-    Ok(Figure::new(
-        svg,
-        format!("[merge lengths: {title}, {} merges, longest token {longest} characters]", lengths.len()),
-    ))
 }
