@@ -16,16 +16,61 @@ use tch::{Kind, Tensor};
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 
-/// Every tensor of a `.npy` (one, named `""`) or `.safetensors` file (in the order
-/// `safetensors.torch.load_file` gives them: by their place in the file). The format is recognised
-/// by content, not by name.
-pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.starts_with(NPY_MAGIC) {
-        Ok(vec![(String::new(), read_npy_checked(path, &bytes)?)])
-    } else {
-        read_safetensors_bytes(&bytes).with_context(|| format!("{} is not a .npy or .safetensors file", path.display()))
+/// A tensor file opened for reading: the one array of a `.npy` file, or the tensors of a
+/// `.safetensors` file, each converted when asked for (a file may hold dtypes tch cannot, such as
+/// uint16, next to ones it can). The format is recognised by content, not by name.
+pub enum TensorFile {
+    /// The array of a `.npy` file.
+    Npy(Tensor),
+    /// A `.safetensors` file whose header and offsets were checked; its tensors' names in the
+    /// order `safetensors.torch.load_file` gives them (by their place in the file).
+    Safetensors { bytes: Vec<u8>, names: Vec<String> },
+}
+
+impl TensorFile {
+    /// Reads and checks `path`.
+    ///
+    /// Errors: an unreadable file, or one that is neither a valid `.npy` nor a valid `.safetensors`.
+    pub fn open(path: &Path) -> Result<TensorFile> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if bytes.starts_with(NPY_MAGIC) {
+            return Ok(TensorFile::Npy(read_npy_checked(path, &bytes)?));
+        }
+        let names = safetensors_names(&bytes)
+            .with_context(|| format!("{} is not a .npy or .safetensors file", path.display()))?;
+        Ok(TensorFile::Safetensors { bytes, names })
     }
+
+    /// The tensor called `name` of a `.safetensors` file.
+    ///
+    /// Errors: no tensor of that name (the message lists the names), or a dtype tch cannot hold.
+    pub fn tensor(&self, name: &str) -> Result<Tensor> {
+        match self {
+            TensorFile::Npy(_) => bail!("a .npy file holds one array, not named tensors"),
+            TensorFile::Safetensors { bytes, names } => {
+                ensure!(names.iter().any(|n| n == name), "no tensor {name:?} (it has: {})", names.join(", "));
+                safetensors_tensor(bytes, name)
+            }
+        }
+    }
+
+    /// Every tensor, each with its name (`""` for a `.npy` file's array), in the file's order.
+    ///
+    /// Errors: the first tensor whose dtype tch cannot hold.
+    pub fn tensors(&self) -> Result<Vec<(String, Tensor)>> {
+        match self {
+            TensorFile::Npy(tensor) => Ok(vec![(String::new(), tensor.shallow_clone())]),
+            TensorFile::Safetensors { bytes, names } => {
+                names.iter().map(|name| Ok((name.clone(), safetensors_tensor(bytes, name)?))).collect()
+            }
+        }
+    }
+}
+
+/// Every tensor of a `.npy` (one, named `""`) or `.safetensors` file (in the order
+/// `safetensors.torch.load_file` gives them: by their place in the file).
+pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
+    TensorFile::open(path)?.tensors()
 }
 
 /// The array of a `.npy` file as a tensor of the same dtype and shape.
@@ -138,38 +183,43 @@ impl NpyHeader {
 /// Every tensor of a `.safetensors` file in memory, in the order of their data in the file (as
 /// `safetensors.torch.load_file` gives them; tensors at the same offset by name).
 pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
-    let file = SafeTensors::deserialize(bytes).map_err(|err| anyhow::anyhow!("invalid safetensors data: {err:?}"))?;
+    safetensors_names(bytes)?.into_iter().map(|name| Ok((name.clone(), safetensors_tensor(bytes, &name)?))).collect()
+}
+
+/// The names of a `.safetensors` file's tensors in the order of their data, after the crate has
+/// checked the header and every tensor's offsets against its shape and dtype.
+fn safetensors_names(bytes: &[u8]) -> Result<Vec<String>> {
+    SafeTensors::deserialize(bytes).map_err(|err| anyhow!("invalid safetensors data: {err}"))?;
     let (_, metadata) =
-        SafeTensors::read_metadata(bytes).map_err(|err| anyhow::anyhow!("invalid safetensors header: {err:?}"))?;
+        SafeTensors::read_metadata(bytes).map_err(|err| anyhow!("invalid safetensors header: {err}"))?;
     let mut names: Vec<(usize, usize, String)> =
         metadata.tensors().into_iter().map(|(name, info)| (info.data_offsets.0, info.data_offsets.1, name)).collect();
     names.sort();
-    names
-        .into_iter()
-        .map(|(_, _, name)| {
-            let view = file.tensor(&name).map_err(|err| anyhow::anyhow!("tensor {name}: {err:?}"))?;
-            let kind = match view.dtype() {
-                Dtype::BOOL => Kind::Bool,
-                Dtype::U8 => Kind::Uint8,
-                Dtype::I8 => Kind::Int8,
-                Dtype::I16 => Kind::Int16,
-                Dtype::I32 => Kind::Int,
-                Dtype::I64 => Kind::Int64,
-                Dtype::F16 => Kind::Half,
-                Dtype::BF16 => Kind::BFloat16,
-                Dtype::F32 => Kind::Float,
-                Dtype::F64 => Kind::Double,
-                other => bail!("tensor {name} has dtype {other:?}, which tch cannot hold"),
-            };
-            let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
-            let numel: usize = view.shape().iter().product();
-            ensure!(
-                view.data().len() == numel * kind.elt_size_in_bytes(),
-                "tensor {name}: data size does not match its shape"
-            );
-            let tensor =
-                Tensor::f_from_data_size(view.data(), &shape, kind).with_context(|| format!("tensor {name}"))?;
-            Ok((name, tensor))
-        })
-        .collect()
+    Ok(names.into_iter().map(|(_, _, name)| name).collect())
+}
+
+/// The tensor `name` of a checked `.safetensors` file, with its dtype and shape.
+fn safetensors_tensor(bytes: &[u8], name: &str) -> Result<Tensor> {
+    let file = SafeTensors::deserialize(bytes).map_err(|err| anyhow!("invalid safetensors data: {err}"))?;
+    let view = file.tensor(name).map_err(|err| anyhow!("tensor {name}: {err}"))?;
+    let kind = match view.dtype() {
+        Dtype::BOOL => Kind::Bool,
+        Dtype::U8 => Kind::Uint8,
+        Dtype::I8 => Kind::Int8,
+        Dtype::I16 => Kind::Int16,
+        Dtype::I32 => Kind::Int,
+        Dtype::I64 => Kind::Int64,
+        Dtype::F16 => Kind::Half,
+        Dtype::BF16 => Kind::BFloat16,
+        Dtype::F32 => Kind::Float,
+        Dtype::F64 => Kind::Double,
+        Dtype::F8_E5M2 => Kind::Float8e5m2,
+        Dtype::F8_E4M3 => Kind::Float8e4m3fn,
+        Dtype::C64 => Kind::ComplexFloat,
+        other => bail!("tensor {name} has dtype {other}, which tch cannot hold"),
+    };
+    let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+    let numel: usize = view.shape().iter().product();
+    ensure!(view.data().len() == numel * kind.elt_size_in_bytes(), "tensor {name}: data size does not match its shape");
+    Tensor::f_from_data_size(view.data(), &shape, kind).with_context(|| format!("tensor {name}"))
 }

@@ -28,8 +28,16 @@ struct Spec {
     json: Value,
 }
 
-const FLOAT_KINDS: [(&str, Kind); 4] =
-    [("float32", Kind::Float), ("float64", Kind::Double), ("float16", Kind::Half), ("bfloat16", Kind::BFloat16)];
+const FLOAT_KINDS: [(&str, Kind); 8] = [
+    ("float32", Kind::Float),
+    ("float64", Kind::Double),
+    ("float16", Kind::Half),
+    ("bfloat16", Kind::BFloat16),
+    ("float8_e4m3fn", Kind::Float8e4m3fn),
+    ("float8_e5m2", Kind::Float8e5m2),
+    ("float8_e4m3fnuz", Kind::Float8e4m3fnuz),
+    ("float8_e5m2fnuz", Kind::Float8e5m2fnuz),
+];
 const COMPLEX_KINDS: [(&str, Kind); 3] =
     [("complex64", Kind::ComplexFloat), ("complex128", Kind::ComplexDouble), ("complex32", Kind::ComplexHalf)];
 const INT_KINDS: [(&str, Kind, i64, i64); 5] = [
@@ -158,7 +166,8 @@ fn generate(g: &mut Gen, index: usize) -> Spec {
     // float32 most often, then every other dtype in turn
     let (dtype, tensor, values) = match index % 11 {
         0..=3 | 9 => {
-            let (name, kind) = if index % 11 == 9 { FLOAT_KINDS[1 + (index / 11) % 3] } else { FLOAT_KINDS[0] };
+            let (name, kind) =
+                if index % 11 == 9 { FLOAT_KINDS[1 + (index / 11) % (FLOAT_KINDS.len() - 1)] } else { FLOAT_KINDS[0] };
             let raw: Vec<f64> = (0..n).map(|_| g.float(family)).collect();
             let tensor = Tensor::from_slice(&raw).to_kind(kind).reshape(&shape);
             let values = held(&tensor).into_iter().map(number).collect::<Vec<_>>();
@@ -564,7 +573,9 @@ fn print_command_matches_pytorch_on_tensor_files() {
             }
         }
     }
-    assert_eq!(checked, 9 + 4 * 3);
+    // 10 files under the default options, one tensor by --name beside a dtype tch cannot hold,
+    // and three files under four option sets.
+    assert_eq!(checked, 10 + 1 + 4 * 3);
 
     // Files and arguments it refuses, each with one line and status 1.
     let floats = std::fs::read(dir.join("floats.npy")).unwrap();
@@ -597,6 +608,8 @@ fn print_command_matches_pytorch_on_tensor_files() {
     refused.push((vec![path("garbage.bin")], "not a .npy or .safetensors file"));
     refused.push((vec![path("cut.safetensors")], "not a .npy or .safetensors file"));
     refused.push((vec![path("missing.npy")], "cannot read"));
+    refused.push((vec![path("uint16.safetensors")], "has dtype U16, which tch cannot hold"));
+    refused.push((vec![path("uint16.safetensors")], "--name TENSOR prints one of the others"));
     refused.push((vec![path("model.safetensors"), "--name".into(), "nope".into()], "has no tensor \"nope\""));
     refused.push((vec![path("floats.npy"), "--name".into(), "x".into()], "holds one array"));
     refused.push((vec![path("floats.npy"), "--threshold".into(), "nan".into()], "threshold"));

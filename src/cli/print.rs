@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use token_embeddings::printing::{tensor_repr_with, PrintOptions, Profile, SetPrintOptions};
-use token_embeddings::tensor_file::read_tensors;
+use token_embeddings::tensor_file::TensorFile;
 
 use super::count;
 
@@ -61,24 +61,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let options = PrintOptions::DEFAULT.updated(&call);
     options.check()?;
-    let tensors = read_tensors(&args.file)?;
-    let is_npy = matches!(tensors.as_slice(), [(name, _)] if name.is_empty());
-    match (&args.name, is_npy) {
-        (Some(_), true) => {
-            bail!("--name picks a tensor of a .safetensors file; {} holds one array", args.file.display())
+    let file = TensorFile::open(&args.file)?;
+    let what = args.file.display();
+    match (&file, &args.name) {
+        (TensorFile::Npy(_), Some(_)) => {
+            bail!("--name picks a tensor of a .safetensors file; {what} holds one array")
         }
-        (Some(wanted), false) => {
-            let Some((_, tensor)) = tensors.iter().find(|(name, _)| name == wanted) else {
-                let names: Vec<&str> = tensors.iter().map(|(name, _)| name.as_str()).collect();
-                bail!("{} has no tensor {wanted:?} (it has: {})", args.file.display(), names.join(", "));
-            };
-            println!("{}", tensor_repr_with(tensor, &options)?);
+        (TensorFile::Npy(tensor), None) => println!("{}", tensor_repr_with(tensor, &options)?),
+        (TensorFile::Safetensors { names, .. }, Some(wanted)) => {
+            if !names.contains(wanted) {
+                bail!("{what} has no tensor {wanted:?} (it has: {})", names.join(", "));
+            }
+            let tensor = file.tensor(wanted).with_context(|| what.to_string())?;
+            println!("{}", tensor_repr_with(&tensor, &options)?);
         }
-        (None, true) => println!("{}", tensor_repr_with(&tensors[0].1, &options)?),
-        (None, false) => {
+        (TensorFile::Safetensors { names, .. }, None) => {
             let mut out = String::new();
-            for (name, tensor) in &tensors {
-                out.push_str(&format!("{name}\n{}\n", tensor_repr_with(tensor, &options)?));
+            for name in names {
+                let tensor = file
+                    .tensor(name)
+                    .map_err(|err| anyhow::anyhow!("{what}: {err:#} (--name TENSOR prints one of the others)"))?;
+                out.push_str(&format!("{name}\n{}\n", tensor_repr_with(&tensor, &options)?));
             }
             print!("{out}");
         }

@@ -21,9 +21,16 @@ impl Values {
     /// Reads a CPU tensor of any printable dtype, flattened.
     pub(crate) fn read(flat: &Tensor) -> Result<Self> {
         Ok(match flat.kind() {
-            Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16 => {
-                Values::Floating(Vec::<f64>::try_from(flat.f_to_kind(Kind::Double)?)?)
-            }
+            // The float8 dtypes print through float16 in PyTorch (`_tensor_str`), which holds them
+            // exactly, as float64 does.
+            Kind::Float
+            | Kind::Double
+            | Kind::Half
+            | Kind::BFloat16
+            | Kind::Float8e5m2
+            | Kind::Float8e4m3fn
+            | Kind::Float8e5m2fnuz
+            | Kind::Float8e4m3fnuz => Values::Floating(Vec::<f64>::try_from(flat.f_to_kind(Kind::Double)?)?),
             Kind::ComplexHalf | Kind::ComplexFloat | Kind::ComplexDouble => {
                 let parts = flat.f_view_as_real()?.f_to_kind(Kind::Double)?.f_contiguous()?;
                 let parts = Vec::<f64>::try_from(parts.f_reshape([-1])?)?;

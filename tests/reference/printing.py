@@ -30,6 +30,10 @@ DTYPES = {
     "float16": torch.float16,
     "bfloat16": torch.bfloat16,
     "float32": torch.float32,
+    "float8_e4m3fn": torch.float8_e4m3fn,
+    "float8_e5m2": torch.float8_e5m2,
+    "float8_e4m3fnuz": torch.float8_e4m3fnuz,
+    "float8_e5m2fnuz": torch.float8_e5m2fnuz,
     "float64": torch.float64,
     "complex32": torch.complex32,
     "complex64": torch.complex64,
@@ -152,6 +156,14 @@ def files(directory):
     }
     save_file(tensors, os.path.join(directory, "model.safetensors"))
     written["model.safetensors"] = load_file(os.path.join(directory, "model.safetensors"))
+    # dtypes the safetensors format gained after tch's own version of the crate: float8 and complex64
+    exotic = {
+        "e4m3": torch.tensor([[1.5, -0.1015625], [448.0, 0.0]]).to(torch.float8_e4m3fn),
+        "e5m2": torch.tensor([1.5, 2.0, -0.09375, 320.0, 57344.0]).to(torch.float8_e5m2),
+        "z": torch.randn(3, generator=g) + 1j * torch.randn(3, generator=g),
+    }
+    save_file(exotic, os.path.join(directory, "exotic.safetensors"))
+    written["exotic.safetensors"] = load_file(os.path.join(directory, "exotic.safetensors"))
 
     expected = []
     for flags, kwargs in FILE_OPTIONS:
@@ -178,7 +190,10 @@ def files(directory):
     }
     for name, array in refused.items():
         np.save(os.path.join(directory, name), array)
-    save_file({"wide": torch.tensor([1, 2, 3], dtype=torch.uint16)}, os.path.join(directory, "uint16.safetensors"))
+    # A dtype tch cannot hold beside one it can: the file as a whole is refused, --name ok prints.
+    ok = torch.tensor([0.25, -3.0])
+    save_file({"wide": torch.tensor([1, 2, 3], dtype=torch.uint16), "ok": ok}, os.path.join(directory, "uint16.safetensors"))
+    expected.append({"file": "uint16.safetensors", "flags": ["--name", "ok"], "texts": [["", repr(ok)]]})
     return {"files": expected, "refused": sorted(refused) + ["uint16.safetensors"]}
 
 
