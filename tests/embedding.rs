@@ -4,29 +4,17 @@
 //! tensor is compared by the SHA-256 of its bytes, every printed form character by character.
 //! Without the venv these tests fail (they are never skipped): run `make setup`.
 
-use std::process::Command;
-use std::sync::Mutex;
+mod common;
 
+use std::process::Command;
+
+use common::{pytorch, summary, GENERATOR};
 use serde_json::{json, Value};
 use token_embeddings::embedding::{Embedding, EmbeddingOptions};
 use token_embeddings::printing::PyTorchPrint;
 use token_embeddings::random::manual_seed;
-use token_embeddings::reference::run_script;
-use token_embeddings::summary::summarize;
 use token_embeddings::tch::{Device, Kind, Tensor};
 use token_embeddings::training::vocab::ExtendedGpt2Tokenizer;
-
-/// The default generator is one per process; tests run on several threads.
-static GENERATOR: Mutex<()> = Mutex::new(());
-
-fn summary(t: &Tensor) -> Value {
-    serde_json::to_value(summarize(t).unwrap()).unwrap()
-}
-
-fn pytorch(command: &str, spec: &Value) -> Value {
-    run_script("training.py", &[command], Some(&spec.to_string()))
-        .expect("the PyTorch reference runs (run `make setup` if it is missing)")
-}
 
 /// A nested JSON list of ids as a tensor of the same shape (`torch.tensor(ids)`).
 fn id_tensor(ids: &Value) -> Tensor {

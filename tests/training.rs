@@ -7,14 +7,13 @@
 //! The CUDA tests are `#[ignore]`d (so a machine without a GPU never counts them as passed); on a
 //! GPU machine: `cargo test --test training -- --ignored`.
 
-use std::sync::Mutex;
+mod common;
 
+use common::{pytorch, summary, GENERATOR};
 use serde_json::{json, Map, Value};
 use token_embeddings::data::{create_dataloader_v1, LoaderOptions};
 use token_embeddings::embedding::{Embedding, EmbeddingOptions};
 use token_embeddings::random::manual_seed;
-use token_embeddings::reference::run_script;
-use token_embeddings::summary::summarize;
 use token_embeddings::tch::{Device, Kind, Reduction, Tensor};
 use token_embeddings::training::optim::{AdamW, Optimizer, Sgd};
 use token_embeddings::training::train::{
@@ -22,18 +21,6 @@ use token_embeddings::training::train::{
 };
 
 const VERDICT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/the-verdict.txt");
-
-/// The default generator is one per process; tests run on several threads.
-static GENERATOR: Mutex<()> = Mutex::new(());
-
-fn summary(t: &Tensor) -> Value {
-    serde_json::to_value(summarize(t).unwrap()).unwrap()
-}
-
-fn pytorch(command: &str, spec: &Value) -> Value {
-    run_script("training.py", &[command], Some(&spec.to_string()))
-        .expect("the PyTorch reference runs (run `make setup` if it is missing)")
-}
 
 fn ids(batch: &Value) -> Tensor {
     let rows: Vec<Tensor> = batch

@@ -305,36 +305,7 @@ mod tests {
 
     /// Texts built from the pieces where GPT-2's pattern is delicate.
     fn adversarial_texts() -> Vec<String> {
-        let atoms = [
-            " ",
-            "  ",
-            "\n",
-            "\n\n",
-            "\t",
-            "\r\n",
-            "\u{a0}",
-            "\u{3000}",
-            "a",
-            "Zebra",
-            "x",
-            "'s",
-            "'ll",
-            "'",
-            "don't",
-            "123",
-            "4",
-            ".",
-            "!?",
-            "--",
-            "é",
-            "中文",
-            "🦀",
-            "<|endoftext|>",
-            " \n ",
-            "    ",
-            "word",
-            "\u{2028}",
-        ];
+        let atoms = crate::data::encode::GPT2_PATTERN_ATOMS;
         let mut texts: Vec<String> = vec![
             String::new(),
             " ".repeat(50),
