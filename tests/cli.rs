@@ -183,6 +183,7 @@ fn bad_sizes_are_errors() {
         (&["positions", "--scheme", "t5", "--query-length", "3", "--key-length", "0"], "'--key-length"),
         (&["rope", "--shape", "2,0,5,16"], "'0' for '--shape"),
         (&["prepare", "--text", "t.txt", "--out", "t.bin", "--threads", "0"], "'--threads"),
+        (&["prepare", "--text", "t.txt", "--out", "t.bin", "--threads", "40000"], "40000 threads is more than 1024"),
         (&["prepare", "--text", "t.txt", "--out", "t.bin", "--part-bytes", "0"], "'--part-bytes"),
         (&["print", "t.npy", "--precision", "-1"], "-1 is not a count (0 or more)"),
         (&["print", "t.npy", "--linewidth", "-5"], "'--linewidth"),

@@ -17,8 +17,8 @@ pub struct Args {
     /// The token file to write (little-endian uint16 ids), with its sidecar FILE.bin.json.
     #[arg(long, value_name = "FILE.bin")]
     out: PathBuf,
-    /// Worker threads for tokenising (default: one per core).
-    #[arg(long, value_parser = positive_size, allow_negative_numbers = true)]
+    /// Worker threads for tokenising (default: one per core; at most 1024).
+    #[arg(long, value_parser = thread_count, allow_negative_numbers = true)]
     threads: Option<usize>,
     /// Bytes of text each worker encodes at a time.
     #[arg(long, default_value_t = 256 << 10, value_name = "BYTES", value_parser = positive_size, allow_negative_numbers = true)]
@@ -29,6 +29,22 @@ pub struct Args {
     /// No progress bar (there is none anyway when stderr is not a terminal).
     #[arg(long)]
     quiet: bool,
+}
+
+/// More threads than this is a mistake (each is an OS thread with its own stack; 40,000 of them
+/// took minutes to start and stop on 2 cores).
+const MAX_THREADS: usize = 1024;
+
+/// `--threads`: 1 to [`MAX_THREADS`].
+fn thread_count(value: &str) -> Result<usize, String> {
+    let n = positive_size(value)?;
+    if n > MAX_THREADS {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return Err(format!(
+            "{n} threads is more than {MAX_THREADS} (one per core is fastest; this machine has {cores})"
+        ));
+    }
+    Ok(n)
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
