@@ -11,7 +11,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use py_literal::Value;
-use safetensors::tensor::{Dtype, SafeTensors};
+use safetensors::tensor::{Dtype, SafeTensors, TensorInfo};
 use tch::{Kind, Tensor};
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
@@ -22,9 +22,10 @@ const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 pub enum TensorFile {
     /// The array of a `.npy` file.
     Npy(Tensor),
-    /// A `.safetensors` file whose header and offsets were checked; its tensors' names in the
-    /// order `safetensors.torch.load_file` gives them (by their place in the file).
-    Safetensors { bytes: Vec<u8>, names: Vec<String> },
+    /// A `.safetensors` file whose header and offsets were checked: its tensors' names in the
+    /// order `safetensors.torch.load_file` gives them (by their place in the file), and each
+    /// tensor's dtype, shape and bytes, read from the header once.
+    Safetensors { bytes: Vec<u8>, names: Vec<String>, infos: Vec<TensorInfo>, data_start: usize },
 }
 
 impl TensorFile {
@@ -36,9 +37,9 @@ impl TensorFile {
         if bytes.starts_with(NPY_MAGIC) {
             return Ok(TensorFile::Npy(read_npy_checked(path, &bytes)?));
         }
-        let names = safetensors_names(&bytes)
+        let (names, infos, data_start) = safetensors_header(&bytes)
             .with_context(|| format!("{} is not a .npy or .safetensors file", path.display()))?;
-        Ok(TensorFile::Safetensors { bytes, names })
+        Ok(TensorFile::Safetensors { bytes, names, infos, data_start })
     }
 
     /// The tensor called `name` of a `.safetensors` file.
@@ -47,9 +48,11 @@ impl TensorFile {
     pub fn tensor(&self, name: &str) -> Result<Tensor> {
         match self {
             TensorFile::Npy(_) => bail!("a .npy file holds one array, not named tensors"),
-            TensorFile::Safetensors { bytes, names } => {
-                ensure!(names.iter().any(|n| n == name), "no tensor {name:?} (it has: {})", names.join(", "));
-                safetensors_tensor(bytes, name)
+            TensorFile::Safetensors { bytes, names, infos, data_start } => {
+                let Some(index) = names.iter().position(|n| n == name) else {
+                    bail!("no tensor {name:?} (it has: {})", names.join(", "))
+                };
+                safetensors_tensor(name, &infos[index], &bytes[*data_start..])
             }
         }
     }
@@ -60,9 +63,11 @@ impl TensorFile {
     pub fn tensors(&self) -> Result<Vec<(String, Tensor)>> {
         match self {
             TensorFile::Npy(tensor) => Ok(vec![(String::new(), tensor.shallow_clone())]),
-            TensorFile::Safetensors { bytes, names } => {
-                names.iter().map(|name| Ok((name.clone(), safetensors_tensor(bytes, name)?))).collect()
-            }
+            TensorFile::Safetensors { bytes, names, infos, data_start } => names
+                .iter()
+                .zip(infos)
+                .map(|(name, info)| Ok((name.clone(), safetensors_tensor(name, info, &bytes[*data_start..])?)))
+                .collect(),
         }
     }
 }
@@ -183,26 +188,34 @@ impl NpyHeader {
 /// Every tensor of a `.safetensors` file in memory, in the order of their data in the file (as
 /// `safetensors.torch.load_file` gives them; tensors at the same offset by name).
 pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
-    safetensors_names(bytes)?.into_iter().map(|name| Ok((name.clone(), safetensors_tensor(bytes, &name)?))).collect()
+    let (names, infos, data_start) = safetensors_header(bytes)?;
+    names
+        .iter()
+        .zip(&infos)
+        .map(|(name, info)| Ok((name.clone(), safetensors_tensor(name, info, &bytes[data_start..])?)))
+        .collect()
 }
 
-/// The names of a `.safetensors` file's tensors in the order of their data, after the crate has
-/// checked the header and every tensor's offsets against its shape and dtype.
-fn safetensors_names(bytes: &[u8]) -> Result<Vec<String>> {
+/// The tensors of a `.safetensors` file in the order of their data (names, and dtype, shape and
+/// offsets of each), and where the data starts, after the crate has checked the header and every
+/// tensor's offsets against its shape and dtype. Parsed once: a file of many tensors costs one pass.
+fn safetensors_header(bytes: &[u8]) -> Result<(Vec<String>, Vec<TensorInfo>, usize)> {
     SafeTensors::deserialize(bytes).map_err(|err| anyhow!("invalid safetensors data: {err}"))?;
-    let (_, metadata) =
+    let (header_len, metadata) =
         SafeTensors::read_metadata(bytes).map_err(|err| anyhow!("invalid safetensors header: {err}"))?;
-    let mut names: Vec<(usize, usize, String)> =
-        metadata.tensors().into_iter().map(|(name, info)| (info.data_offsets.0, info.data_offsets.1, name)).collect();
-    names.sort();
-    Ok(names.into_iter().map(|(_, _, name)| name).collect())
+    let mut tensors: Vec<(usize, usize, String, TensorInfo)> = metadata
+        .tensors()
+        .into_iter()
+        .map(|(name, info)| (info.data_offsets.0, info.data_offsets.1, name, info.clone()))
+        .collect();
+    tensors.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    let (names, infos) = tensors.into_iter().map(|(_, _, name, info)| (name, info)).unzip();
+    Ok((names, infos, 8 + header_len))
 }
 
-/// The tensor `name` of a checked `.safetensors` file, with its dtype and shape.
-fn safetensors_tensor(bytes: &[u8], name: &str) -> Result<Tensor> {
-    let file = SafeTensors::deserialize(bytes).map_err(|err| anyhow!("invalid safetensors data: {err}"))?;
-    let view = file.tensor(name).map_err(|err| anyhow!("tensor {name}: {err}"))?;
-    let kind = match view.dtype() {
+/// The tensor `name` described by `info`, whose offsets index `data` (the bytes after the header).
+fn safetensors_tensor(name: &str, info: &TensorInfo, data: &[u8]) -> Result<Tensor> {
+    let kind = match info.dtype {
         Dtype::BOOL => Kind::Bool,
         Dtype::U8 => Kind::Uint8,
         Dtype::I8 => Kind::Int8,
@@ -215,11 +228,16 @@ fn safetensors_tensor(bytes: &[u8], name: &str) -> Result<Tensor> {
         Dtype::F64 => Kind::Double,
         Dtype::F8_E5M2 => Kind::Float8e5m2,
         Dtype::F8_E4M3 => Kind::Float8e4m3fn,
+        Dtype::F8_E5M2FNUZ => Kind::Float8e5m2fnuz,
+        Dtype::F8_E4M3FNUZ => Kind::Float8e4m3fnuz,
         Dtype::C64 => Kind::ComplexFloat,
         other => bail!("tensor {name} has dtype {other}, which tch cannot hold"),
     };
-    let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
-    let numel: usize = view.shape().iter().product();
-    ensure!(view.data().len() == numel * kind.elt_size_in_bytes(), "tensor {name}: data size does not match its shape");
-    Tensor::f_from_data_size(view.data(), &shape, kind).with_context(|| format!("tensor {name}"))
+    let (start, end) = info.data_offsets;
+    let bytes =
+        data.get(start..end).with_context(|| format!("tensor {name}: offsets {start}..{end} outside the data"))?;
+    let shape: Vec<i64> = info.shape.iter().map(|&d| d as i64).collect();
+    let numel: usize = info.shape.iter().product();
+    ensure!(bytes.len() == numel * kind.elt_size_in_bytes(), "tensor {name}: data size does not match its shape");
+    Tensor::f_from_data_size(bytes, &shape, kind).with_context(|| format!("tensor {name}"))
 }

@@ -60,7 +60,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         sci_mode: args.sci_mode,
     };
     let options = PrintOptions::DEFAULT.updated(&call);
-    options.check()?;
     let file = TensorFile::open(&args.file)?;
     let what = args.file.display();
     match (&file, &args.name) {

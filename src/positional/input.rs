@@ -23,10 +23,12 @@ use rows::{Kernel, Stores};
 
 /// `tok(ids) + pos(torch.arange(T))` for token ids of shape `[..., T]`: shape `[..., T, D]`, float32.
 ///
-/// Computed in one pass on the CPU when nothing needs a gradient (grad mode off, as under
-/// `tch::no_grad`, or weights that do not require grad); otherwise, and on CUDA, as the lookup
-/// followed by an in-place addition, so autograd works as with the two-step form
-/// (`grad_fn=<AddBackward0>`). Either way every bit equals `token_embeddings + pos_embeddings`.
+/// Computed in one pass on the CPU when both weights are float32, the token embedding has no
+/// `max_norm`, and nothing needs a gradient (grad mode off, as under `tch::no_grad`, or weights
+/// that do not require grad); otherwise, and on CUDA, as the lookup (renormalising rows when
+/// `max_norm` is set) followed by the addition, so autograd works as with the two-step form
+/// (`grad_fn=<AddBackward0>`) and other dtypes promote as in PyTorch. Either way every bit
+/// equals `token_embeddings + pos_embeddings`.
 ///
 /// ```
 /// use token_embeddings::{embedding::Embedding, random::manual_seed, tch::{self, Tensor}};
@@ -68,15 +70,23 @@ pub fn input_embeddings(tok: &Embedding, pos: &PositionalEmbedding, ids: &Tensor
     );
     let shape = ids.size();
     let seq_len = *shape.last().expect("at least one dimension");
+    // With `max_norm`, the lookup renormalises the looked-up rows of the weight in place: only
+    // `Embedding::forward` does that.
     let fused = tok_w.device() == Device::Cpu
         && tok_w.kind() == Kind::Float
         && pos_w.kind() == Kind::Float
+        && tok.options().max_norm.is_none()
         && !(grad_mode_enabled() && (tok_w.requires_grad() || pos_w.requires_grad()));
     if !fused {
         let positions = pos.forward(seq_len)?;
-        let mut sum = tok.forward(ids)?;
-        let _ = sum.f_add_(&positions).context("adding positional embeddings")?;
-        return Ok(sum);
+        let mut tokens = tok.forward(ids)?;
+        if tokens.kind() == positions.kind() {
+            // In place: no third tensor; the same values and grad_fn as `tokens + positions`.
+            let _ = tokens.f_add_(&positions).context("adding positional embeddings")?;
+            return Ok(tokens);
+        }
+        // Other dtypes follow PyTorch's type promotion (float16 tokens + float32 positions is float32).
+        return tokens.f_add(&positions).context("adding positional embeddings");
     }
     ensure!(
         (1..=pos.context_length()).contains(&seq_len),
@@ -270,6 +280,77 @@ mod tests {
             Kernel::select((64 + 4) as *const f32, 768, Stores::Streaming),
             Kernel::select(aligned, 768, Stores::Cached)
         );
+    }
+
+    #[test]
+    fn nan_payloads_are_those_of_the_two_steps() {
+        let _rng = crate::random::test_lock();
+        manual_seed(5);
+        let (tok, pos) = layers(20, 8, 48);
+        // Quiet NaNs with different payloads in both tables, and a signalling one; where both
+        // elements are NaN, PyTorch's sum carries the position's payload.
+        let nan = |bits: u32| f64::from(f32::from_bits(bits));
+        tch::no_grad(|| {
+            let _ = tok.weight().narrow(1, 0, 24).fill_(nan(0x7fc0_0001));
+            let _ = tok.weight().narrow(1, 40, 8).fill_(nan(0x7f80_0003));
+            let _ = pos.weight().narrow(1, 12, 36).fill_(nan(0x7fc0_0002));
+        });
+        let shape = [3i64, 8];
+        let ids = Tensor::randint(20, shape, (Kind::Int64, Device::Cpu));
+        let two_steps = tch::no_grad(|| tok.forward(&ids).unwrap() + pos.forward(8).unwrap());
+        let expected = bits(&two_steps);
+        assert!(expected.contains(&0x7fc0_0002) && expected.contains(&0x7fc0_0001));
+        let mut id_values = vec![0i64; ids.numel()];
+        ids.copy_data(&mut id_values, ids.numel());
+        for kernel in Kernel::available() {
+            for stores in [Stores::Cached, Stores::Streaming] {
+                let out = Tensor::zeros(two_steps.size(), (Kind::Float, Device::Cpu));
+                if !kernel.fits(out.data_ptr() as *const f32, 48, stores) {
+                    continue;
+                }
+                let (tok_w, pos_w) = (tok.weight(), pos.weight());
+                // SAFETY: as in `fused_cpu`.
+                unsafe {
+                    let tok_data = std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, tok_w.numel());
+                    let pos_data = std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.numel());
+                    fill(kernel, tok_data, pos_data, &id_values, 8, 48, out.data_ptr() as *mut f32);
+                }
+                assert_eq!(bits(&out), expected, "{kernel:?} {stores:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn max_norm_renormalises_as_the_lookup_does() {
+        let _rng = crate::random::test_lock();
+        manual_seed(11);
+        let options = crate::embedding::EmbeddingOptions { max_norm: Some(1.0), ..Default::default() };
+        let tok = Embedding::with_options(10, 4, options.clone()).unwrap();
+        let twin = Embedding::from_pretrained_with_options(&tok.weight().detach().copy(), true, options).unwrap();
+        let pos = PositionalEmbedding::new(3, 4).unwrap();
+        let ids = Tensor::from_slice(&[1i64, 2, 9, 1, 5, 5]).reshape([2, 3]);
+        let fused = tch::no_grad(|| input_embeddings(&tok, &pos, &ids)).unwrap();
+        let two_steps = tch::no_grad(|| twin.forward(&ids).unwrap() + pos.forward(3).unwrap());
+        assert_eq!(bits(&fused), bits(&two_steps));
+        // The looked-up rows of the weight were renormalised in place, as nn.Embedding does.
+        assert_eq!(bits(tok.weight()), bits(twin.weight()));
+        let norms =
+            tok.weight().index_select(0, &Tensor::from_slice(&[1i64, 2, 9, 5])).norm_scalaropt_dim(2, [1], false);
+        assert!(Vec::<f32>::try_from(norms).unwrap().iter().all(|&n| n <= 1.0 + 1e-6));
+    }
+
+    #[test]
+    fn other_dtypes_promote_as_pytorch_does() {
+        let _rng = crate::random::test_lock();
+        manual_seed(3);
+        let half = Tensor::randn([10, 4], (Kind::Float, Device::Cpu)).to_kind(Kind::Half);
+        let tok = Embedding::from_pretrained(&half, true).unwrap();
+        let pos = PositionalEmbedding::new(3, 4).unwrap();
+        let ids = Tensor::from_slice(&[1i64, 2, 9]);
+        let sum = tch::no_grad(|| input_embeddings(&tok, &pos, &ids)).unwrap();
+        let two_steps = tch::no_grad(|| tok.forward(&ids).unwrap() + pos.forward(3).unwrap());
+        assert_eq!(sum.kind(), Kind::Float, "float16 + float32 is float32");
+        assert_eq!(bits(&sum), bits(&two_steps));
     }
 
     #[test]

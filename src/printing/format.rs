@@ -40,7 +40,12 @@ impl Values {
             Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8 => {
                 Values::Integer(Vec::<i64>::try_from(flat.f_to_kind(Kind::Int64)?)?)
             }
-            Kind::Bool => Values::Boolean(Vec::<bool>::try_from(flat)?),
+            // A bool tensor may hold bytes other than 0 and 1 (a file's, or `view(torch.bool)`), which
+            // are not valid Rust `bool`s: read the bytes, and any non-zero byte is True, as in PyTorch.
+            Kind::Bool => {
+                let bytes = Vec::<u8>::try_from(flat.f_view_dtype(Kind::Uint8)?)?;
+                Values::Boolean(bytes.into_iter().map(|b| b != 0).collect())
+            }
             other => bail!("printing tensors of kind {other:?} is not supported"),
         })
     }
@@ -139,7 +144,7 @@ impl Formatter {
         } else if int_mode {
             format!("{x:.0}.")
         } else {
-            format!("{x:.prec$}", prec = self.precision)
+            python_fixed(x, self.precision)
         };
         pad(text, width)
     }
@@ -164,7 +169,7 @@ fn float_kind(values: &[f64], options: &PrintOptions) -> FormatterKind {
         } else if int_mode {
             format!("{x:.0}").len() + 1
         } else {
-            format!("{x:.precision$}").len()
+            python_fixed(x, precision).len()
         }
     };
     let width = nonzero_finite.iter().map(|&x| width_of(x)).fold(1, usize::max);
@@ -197,14 +202,30 @@ fn python_nonfinite(x: f64) -> &'static str {
     }
 }
 
+/// Digits after the point beyond which every float64 is exact: a double's decimal expansion has
+/// at most 1074 digits after the point (2^-1074), and at most 767 significant ones. Python prints
+/// any precision (`'{:.70000f}'.format(x)`, zeros after the exact digits); Rust's formatter stops
+/// at 65535, so longer precisions are written as these digits and then zeros.
+const EXACT_DIGITS: usize = 1100;
+
+/// Python's `'{:.{precision}f}'.format(x)` of a finite number (ties to even, exact digits).
+pub(crate) fn python_fixed(x: f64, precision: usize) -> String {
+    let digits = precision.min(EXACT_DIGITS);
+    let mut text = format!("{x:.digits$}");
+    text.extend(std::iter::repeat_n('0', precision - digits));
+    text
+}
+
 /// Python's `'{:.{precision}e}'.format(x)` of a finite number: a signed exponent of at least two
 /// digits (`1.2340e-05`).
 pub(crate) fn python_sci(x: f64, precision: usize) -> String {
-    let rust = format!("{x:.precision$e}");
+    let digits = precision.min(EXACT_DIGITS);
+    let rust = format!("{x:.digits$e}");
     let (mantissa, exponent) = rust.split_once('e').expect("Rust's {:e} has an exponent");
     let exponent: i32 = exponent.parse().expect("Rust's exponent is an integer");
     let sign = if exponent < 0 { '-' } else { '+' };
-    format!("{mantissa}e{sign}{:02}", exponent.abs())
+    let zeros: String = std::iter::repeat_n('0', precision - digits).collect();
+    format!("{mantissa}{zeros}e{sign}{:02}", exponent.abs())
 }
 
 #[cfg(test)]
@@ -218,6 +239,20 @@ mod tests {
         assert_eq!(python_sci(1.0e100, 4), "1.0000e+100");
         assert_eq!(python_sci(1.5, 0), "2e+00");
         assert_eq!(python_sci(-0.0, 2), "-0.00e+00");
+    }
+
+    #[test]
+    fn any_precision_as_python_prints_it() {
+        // Python: len('{:.70000f}'.format(0.1)) == 70002, its digits after the 55 exact ones are zeros;
+        // '{:.2000e}'.format(5e-324) ends in '0e-324'.
+        let text = python_fixed(0.1, 70000);
+        assert_eq!(text.len(), 70002);
+        assert!(text.starts_with("0.1000000000000000055511151231257827021181583404541015625000"));
+        assert!(text[57..].bytes().all(|b| b == b'0'));
+        let tiny = python_sci(5e-324, 2000);
+        assert!(tiny.starts_with("4.940656458412465441765687928682213723650598026143247644255856825006755072702087518652998363616359923797965646954457177309266567103559397963987747960107818781263007131903114045278458171678489821036887186360569987307230500063874091535649843873124733972731696151400317153853980741262385655911710266585566867681870395603106249319452715914924553293054565444011274801297099995419319894090804165633245247571478690147267801593552386115501348035264934720193790268107107491703332226844753335720832431936092382893458368060106011506169809753078342277318329247904982524730776375927247874656084778203734469699533647017972677717585125660551199131504891101451037862738167250955837389733598993664809941164205702637090279242767544565229087538682506419718265533447265625"));
+        assert!(tiny.ends_with("0e-324"));
+        assert_eq!(tiny.len(), "4.".len() + 2000 + "e-324".len());
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub(crate) struct Shown<'a> {
 impl Shown<'_> {
     /// Whether this dimension is cut to its edges.
     pub fn cut(&self, dim: usize) -> bool {
-        self.summarize && self.shape[dim] > 2 * self.edgeitems as i64
+        // Any edgeitems (Python's are unbounded): twice more than an i64 cuts nothing.
+        self.summarize && self.edgeitems.checked_mul(2).is_some_and(|both| (self.shape[dim] as u64 as usize) > both)
     }
 
     /// The indices of a dimension that are shown, in order (those the printer fetches).

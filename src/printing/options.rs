@@ -21,7 +21,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::RwLock;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{bail, Context, Result};
 
 /// The options PyTorch's printer reads (`torch._tensor_str.PRINT_OPTS`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -149,12 +149,6 @@ impl PrintOptions {
     /// With scientific notation forced on (`Some(true)`), off (`Some(false)`) or automatic (`None`).
     pub fn with_sci_mode(self, sci_mode: Option<bool>) -> Self {
         Self { sci_mode, ..self }
-    }
-
-    /// Checks what Python would only fail on later: a threshold that is not a number.
-    pub fn check(&self) -> Result<()> {
-        ensure!(!self.threshold.is_nan(), "the print threshold must be a number, not nan");
-        Ok(())
     }
 }
 
@@ -289,7 +283,6 @@ impl PrintOptions {
                 other => bail!("unknown print option {other:?}"),
             }
         }
-        options.check()?;
         Ok(options)
     }
 }
@@ -316,13 +309,11 @@ pub fn get_printoptions() -> PrintOptions {
 pub fn set_printoptions(call: SetPrintOptions) -> Result<()> {
     if let Some(scoped) = SCOPED.with(Cell::get) {
         let options = scoped.updated(&call);
-        options.check()?;
         SCOPED.with(|s| s.set(Some(options)));
         return Ok(());
     }
     let mut process = PROCESS.write().unwrap_or_else(|e| e.into_inner());
     let options = process_options(&process).updated(&call);
-    options.check()?;
     *process = options;
     if in_evcxr() {
         std::env::set_var(EVCXR_OPTIONS_VAR, options.to_text());

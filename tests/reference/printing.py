@@ -126,6 +126,10 @@ FILE_OPTIONS = [
     (["--profile", "short", "--linewidth", "40"], {"profile": "short", "linewidth": 40}),
     (["--threshold", "10", "--edgeitems", "1"], {"threshold": 10, "edgeitems": 1}),
     (["--profile", "full"], {"profile": "full"}),
+    # Values Python takes as they are: a nan threshold (never summarise), a precision beyond
+    # float64's exact digits, more edge items than any dimension has.
+    (["--threshold", "nan", "--precision", "1200"], {"threshold": math.nan, "precision": 1200}),
+    (["--threshold", "0", "--edgeitems", str(2**62)], {"threshold": 0, "edgeitems": 2**62}),
 ]
 
 
@@ -142,6 +146,8 @@ def files(directory):
         "scalar.npy": np.array(2.5, dtype=np.float64),
         "complex.npy": np.array([1 + 2j, -0.5 - 1j], dtype=np.complex64),
         "empty.npy": np.zeros((0, 3), dtype=np.int64),
+        # bool bytes other than 0 and 1 (a view of uint8): PyTorch prints every non-zero byte as True
+        "badbool.npy": np.array([2, 255, 1, 0], dtype=np.uint8).view(np.bool_),
     }
     written = {}
     for name, array in arrays.items():
@@ -161,6 +167,8 @@ def files(directory):
         "e4m3": torch.tensor([[1.5, -0.1015625], [448.0, 0.0]]).to(torch.float8_e4m3fn),
         "e5m2": torch.tensor([1.5, 2.0, -0.09375, 320.0, 57344.0]).to(torch.float8_e5m2),
         "z": torch.randn(3, generator=g) + 1j * torch.randn(3, generator=g),
+        "e4m3fnuz": torch.tensor([0.0, 1.0, float("nan"), 300.0, -0.25]).to(torch.float8_e4m3fnuz),
+        "e5m2fnuz": torch.tensor([[float("inf"), -3.0], [1e-5, 0.5]]).to(torch.float8_e5m2fnuz),
     }
     save_file(exotic, os.path.join(directory, "exotic.safetensors"))
     written["exotic.safetensors"] = load_file(os.path.join(directory, "exotic.safetensors"))

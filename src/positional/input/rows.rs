@@ -1,7 +1,9 @@
 //! The inner loop of the fused pass: `out[r] = tok[ids[r]] + pos[t]` for rows of float32.
 //!
 //! One float32 addition per element, the addition PyTorch's `add` makes, so any vector width gives
-//! the same bits. What differs between kernels is the speed:
+//! the same bits. The position comes first: where both elements are NaN, x86's `addps` returns
+//! the first operand's payload, and PyTorch's `tok + pos` returns the position's (PyTorch 2.13,
+//! checked in the tests). What differs between kernels is the speed:
 //! - the widest vectors the processor has (AVX-512, else AVX2), chosen at run time, since the crate
 //!   is built for any x86-64;
 //! - streaming (non-temporal) stores, which write the output to memory without first reading each
@@ -100,7 +102,7 @@ impl Kernel {
             Kernel::Portable => {
                 let out = std::slice::from_raw_parts_mut(out, tok.len());
                 for ((o, &a), &b) in out.iter_mut().zip(tok).zip(pos) {
-                    *o = a + b;
+                    *o = b + a;
                 }
             }
             #[cfg(target_arch = "x86_64")]
@@ -131,7 +133,7 @@ mod x86 {
         let (n, a, b) = (tok.len(), tok.as_ptr(), pos.as_ptr());
         let mut i = 0;
         while i + 8 <= n {
-            let sum = _mm256_add_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)));
+            let sum = _mm256_add_ps(_mm256_loadu_ps(b.add(i)), _mm256_loadu_ps(a.add(i)));
             if streaming {
                 _mm256_stream_ps(out.add(i), sum);
             } else {
@@ -140,7 +142,7 @@ mod x86 {
             i += 8;
         }
         for j in i..n {
-            *out.add(j) = *a.add(j) + *b.add(j);
+            *out.add(j) = *b.add(j) + *a.add(j);
         }
     }
 
@@ -150,7 +152,7 @@ mod x86 {
         let (n, a, b) = (tok.len(), tok.as_ptr(), pos.as_ptr());
         let mut i = 0;
         while i + 16 <= n {
-            let sum = _mm512_add_ps(_mm512_loadu_ps(a.add(i)), _mm512_loadu_ps(b.add(i)));
+            let sum = _mm512_add_ps(_mm512_loadu_ps(b.add(i)), _mm512_loadu_ps(a.add(i)));
             if streaming {
                 _mm512_stream_ps(out.add(i), sum);
             } else {
@@ -159,7 +161,7 @@ mod x86 {
             i += 16;
         }
         for j in i..n {
-            *out.add(j) = *a.add(j) + *b.add(j);
+            *out.add(j) = *b.add(j) + *a.add(j);
         }
     }
 }
