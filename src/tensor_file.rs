@@ -14,6 +14,8 @@ use py_literal::Value;
 use safetensors::tensor::{Dtype, SafeTensors, TensorInfo};
 use tch::{Kind, Tensor};
 
+use crate::text::io_error;
+
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 
 /// A tensor file opened for reading: the one array of a `.npy` file, or the tensors of a
@@ -33,7 +35,7 @@ impl TensorFile {
     ///
     /// Errors: an unreadable file, or one that is neither a valid `.npy` nor a valid `.safetensors`.
     pub fn open(path: &Path) -> Result<TensorFile> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = std::fs::read(path).map_err(|err| io_error("reading", path, &err))?;
         if bytes.starts_with(NPY_MAGIC) {
             return Ok(TensorFile::Npy(read_npy_checked(path, &bytes)?));
         }
@@ -83,7 +85,7 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
 /// Errors: a truncated or corrupt file, Fortran order, big-endian data, and dtypes tch cannot hold
 /// (unsigned integers wider than 8 bits, strings, objects, structured arrays).
 pub fn read_npy(path: &Path) -> Result<Tensor> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|err| io_error("reading", path, &err))?;
     read_npy_checked(path, &bytes)
 }
 

@@ -21,20 +21,21 @@ use anyhow::{bail, Result};
 /// ```
 pub fn read_text(path: &Path) -> Result<String> {
     let shown = path.display();
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            let why = match err.kind() {
-                ErrorKind::NotFound => "no such file".to_owned(),
-                ErrorKind::IsADirectory => "it is a directory, not a file".to_owned(),
-                ErrorKind::PermissionDenied => "permission denied".to_owned(),
-                _ if path.is_dir() => "it is a directory, not a file".to_owned(),
-                _ => err.to_string(),
-            };
-            bail!("reading the text file {shown}: {why}");
-        }
-    };
+    let bytes = std::fs::read(path).map_err(|err| io_error("reading the text file", path, &err))?;
     decode_text(bytes, &format!("the text file {shown}"))
+}
+
+/// `"{doing} {path}: {why}"` for a failed read or open, in the words every reader of the crate
+/// uses: `no such file`, `it is a directory, not a file`, `permission denied`, else the system's.
+pub fn io_error(doing: &str, path: &Path, err: &std::io::Error) -> anyhow::Error {
+    let why = match err.kind() {
+        ErrorKind::NotFound => "no such file".to_owned(),
+        ErrorKind::IsADirectory => "it is a directory, not a file".to_owned(),
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ if path.is_dir() => "it is a directory, not a file".to_owned(),
+        _ => err.to_string(),
+    };
+    anyhow::anyhow!("{doing} {}: {why}", path.display())
 }
 
 /// Reads standard input (or any reader) as a text file, with the same rules as [`read_text`];

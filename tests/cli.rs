@@ -1,6 +1,7 @@
 //! The `token-embeddings` command as a user runs it: outputs, and clear errors with a non-zero
 //! exit status (never a panic or a libtorch abort) for bad input.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -161,8 +162,42 @@ fn options_the_chosen_mode_does_not_read_are_usage_errors() {
 }
 
 #[test]
+fn negative_values_reach_the_option_that_refuses_them() {
+    // Not taken for options (clap's "unexpected argument '-1'"): the option's own message.
+    assert_fails(&cli(&["embed", "--ids", "-1,2"]), 1, "token id -1 is out of range at index 0");
+    assert_fails(&cli(&["rope", "--shape", "-2,4,5,16"]), 64, "-2 is not a size of at least 1");
+    assert_fails(&cli(&["bpe-train", "--text", "t", "--out", "o", "--vocab-size", "-5"]), 64, "-5 is not a count");
+    assert_fails(
+        &cli(&["prepare", "--text", "t", "--out", "o", "--threads", "99999999999999999999"]),
+        64,
+        "is larger than",
+    );
+    assert_fails(
+        &cli(&["bpe-train", "--text", "t", "--out", "o", "--vocab-size", "300", "--allowed-special", ""]),
+        64,
+        "non-empty token",
+    );
+}
+
+#[test]
+fn allowed_special_all_is_tiktokens_idiom() {
+    // tiktoken: enc.encode("a <|endoftext|> b", allowed_special="all") == [64, 220, 50256, 275]
+    assert_eq!(stdout(&cli(&["tokenize", "--allowed-special", "all", "a <|endoftext|> b"])), "[64, 220, 50256, 275]\n");
+}
+
+#[test]
 fn decode_refuses_an_empty_entry_between_commas() {
-    assert_fails(&cli(&["decode", "1,,2"]), 1, "an empty entry at position 1");
+    // On the command line a usage error (as `embed --ids 1,,2`); from standard input, bad data.
+    assert_fails(&cli(&["decode", "1,,2"]), 64, "an empty entry at position 1");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_token-embeddings"))
+        .args(["decode", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"1,,2\n").unwrap();
+    assert_fails(&child.wait_with_output().unwrap(), 1, "an empty entry at position 1");
     assert_eq!(String::from_utf8_lossy(&cli(&["decode", "[40, 367,]"]).stdout), "I H\n");
 }
 

@@ -610,7 +610,7 @@ fn print_command_matches_pytorch_on_tensor_files() {
     refused.push((vec![path("badheader.npy")], "not a Python literal"));
     refused.push((vec![path("garbage.bin")], "not a .npy or .safetensors file"));
     refused.push((vec![path("cut.safetensors")], "not a .npy or .safetensors file"));
-    refused.push((vec![path("missing.npy")], "cannot read"));
+    refused.push((vec![path("missing.npy")], "missing.npy: no such file"));
     refused.push((vec![path("uint16.safetensors")], "has dtype U16, which tch cannot hold"));
     refused.push((vec![path("uint16.safetensors")], "--name TENSOR prints one of the others"));
     refused.push((vec![path("model.safetensors"), "--name".into(), "nope".into()], "has no tensor \"nope\""));

@@ -4,9 +4,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
+use token_embeddings::text::read_text;
 use token_embeddings::tokenizer::bpe::BpeTokenizer;
 use token_embeddings::tokenizer::END_OF_TEXT;
+
+use super::{count, usage_bail};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,7 +18,7 @@ pub struct Args {
     text: PathBuf,
     /// Vocabulary size to reach: characters + special tokens + merges (fewer when the text runs
     /// out of pairs).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_negative_numbers = true)]
     vocab_size: usize,
     /// Folder for `vocab.json` and `bpe_merges.txt` (created if missing).
     #[arg(long)]
@@ -27,12 +30,11 @@ pub struct Args {
 }
 
 pub fn run(Args { text, vocab_size, out, allowed_special }: Args) -> Result<ExitCode> {
-    let raw = std::fs::read_to_string(&text).with_context(|| format!("reading {}", text.display()))?;
-    // Python's open(path, encoding="utf-8").read(): universal newlines.
-    let raw = raw.replace("\r\n", "\n").replace('\r', "\n");
     if allowed_special.iter().any(String::is_empty) {
-        bail!("--allowed-special needs a non-empty token");
+        usage_bail!("--allowed-special needs a non-empty token");
     }
+    // Python's open(path, encoding="utf-8").read(), as the book reads it: universal newlines.
+    let raw = read_text(&text)?;
     let specials: Vec<&str> = if allowed_special.is_empty() {
         vec![END_OF_TEXT]
     } else {

@@ -8,7 +8,7 @@ use token_embeddings::text::read_text_from;
 use token_embeddings::tokenizer::{python_str_repr, Gpt2Tokenizer, SimpleTokenizerV1, SimpleTokenizerV2, Vocab};
 
 use super::tokenize::{vocab_text, TokenizerArgs, TokenizerKind};
-use super::usage_bail;
+use super::{usage_bail, UsageError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,8 +30,12 @@ pub fn run(Args { which, bytes, ids }: Args) -> Result<ExitCode> {
         usage_bail!("--bytes is for GPT-2 only: the simple tokenizers' pieces are text");
     }
     let TokenizerArgs { tokenizer, vocab_from, bpe } = which;
-    let ids = if ids == "-" { read_text_from(std::io::stdin().lock(), "standard input")? } else { ids };
-    let ids = parse_ids(&ids)?;
+    let ids = if ids == "-" {
+        parse_ids(&read_text_from(std::io::stdin().lock(), "standard input")?)?
+    } else {
+        // Written on the command line: a mistake there is a usage error, as `embed --ids 1,,2` is.
+        parse_ids(&ids).map_err(|err| anyhow::Error::new(UsageError(format!("{err:#}"))))?
+    };
     if bytes {
         let raw = Gpt2Tokenizer::new().decode_bytes(&ids)?;
         std::io::stdout().lock().write_all(&raw).context("writing to standard output")?;

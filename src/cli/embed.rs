@@ -25,7 +25,7 @@ pub struct Args {
     dim: i64,
     /// Token ids to look up, comma-separated (e.g. 2,3,5,1), each from 0 to vocab-size - 1;
     /// prints layer(torch.tensor(IDS)) after the weight.
-    #[arg(long, value_name = "IDS", value_delimiter = ',', allow_negative_numbers = true)]
+    #[arg(long, value_name = "IDS", value_delimiter = ',', allow_hyphen_values = true)]
     ids: Option<Vec<i64>>,
     /// Print one JSON object instead: for the weight and the lookup, shape, dtype, sha256 of the
     /// raw little-endian bytes and the first values.

@@ -128,7 +128,11 @@ pub(crate) use usage_bail;
 pub fn positive_size(value: &str) -> Result<usize, String> {
     match value.parse::<i128>() {
         Ok(n) if n >= 1 && n <= usize::MAX as i128 => Ok(n as usize),
+        Ok(n) if n >= 1 => Err(format!("{n} is larger than {}", usize::MAX)),
         Ok(n) => Err(format!("{n} is not a size of at least 1")),
+        Err(_) if value.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() => {
+            Err(format!("{value} is too large"))
+        }
         Err(_) => Err(format!("{value:?} is not a whole number")),
     }
 }
@@ -142,6 +146,7 @@ pub fn positive_i64(value: &str) -> Result<i64, String> {
 pub fn count(value: &str) -> Result<usize, String> {
     match value.parse::<i128>() {
         Ok(n) if n >= 0 && n <= usize::MAX as i128 => Ok(n as usize),
+        Ok(n) if n >= 0 => Err(format!("{n} is larger than {}", usize::MAX)),
         Ok(n) => Err(format!("{n} is not a count (0 or more)")),
         Err(_) => Err(format!("{value:?} is not a whole number")),
     }

@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     precision: Option<usize>,
     /// Summarise tensors with more elements than this (a number, or inf).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     threshold: Option<f64>,
     /// Items at each end of a summarised dimension.
     #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]

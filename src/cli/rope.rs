@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long, default_value_t = 123, allow_negative_numbers = true)]
     seed: i128,
     /// B,H,T,D: batch size, heads, sequence length, head dimension (the book: 2,4,5,16).
-    #[arg(long, value_delimiter = ',', num_args = 1, required = true, allow_negative_numbers = true,
+    #[arg(long, value_delimiter = ',', num_args = 1, required = true, allow_hyphen_values = true,
           value_parser = positive_i64)]
     shape: Vec<i64>,
     /// RoPE's base (the book's default 10000; Llama 3 uses 500000).

@@ -55,8 +55,9 @@ pub struct Args {
     #[command(flatten)]
     which: TokenizerArgs,
     /// A special token to encode as its id (tiktoken's allowed_special; GPT-2 has only
-    /// '<|endoftext|>'; with `bpe`, the book's allowed_special; repeatable). Without it, text that
-    /// spells a special token is an error, as in the book's tokenizer.encode(text).
+    /// '<|endoftext|>', and `all` allows every one, as allowed_special="all" does; with `bpe`, the
+    /// book's allowed_special; repeatable). Without it, text that spells a special token is an
+    /// error, as in the book's tokenizer.encode(text).
     #[arg(long, value_name = "TOKEN")]
     allowed_special: Vec<String>,
     /// With `--tokenizer bpe`: print each id with its text (`15496 -> Hello`), one per line, as the
@@ -121,6 +122,10 @@ pub fn run(Args { which, allowed_special, show, file, text }: Args) -> Result<Ex
                 return Ok(ExitCode::SUCCESS);
             }
             ids.into_iter().map(i64::from).collect()
+        }
+        // tiktoken's idiom allowed_special="all": every special token of the encoding.
+        TokenizerKind::Gpt2 if allowed == ["all"] => {
+            Gpt2Tokenizer::new().encode_with_special(&text, &Gpt2Tokenizer::SPECIAL_TOKENS)?
         }
         TokenizerKind::Gpt2 => Gpt2Tokenizer::new().encode_with_special(&text, &allowed)?,
         TokenizerKind::SimpleV1 => SimpleTokenizerV1::new(Vocab::from_text(&vocab_text(vocab_from)?)).encode(&text)?,

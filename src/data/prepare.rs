@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use super::encode::Gpt2Encoder;
 use super::token_file::{SourceDocument, TokenDtype, TokenFileInfo};
+use crate::text::io_error;
 use crate::tokenizer::Gpt2Tokenizer;
 
 /// The id of `<|endoftext|>` in GPT-2's vocabulary, written after every document.
@@ -227,7 +228,7 @@ fn write_token_file(
 /// Streams one text file through the encoder into `sink`; returns its size in bytes.
 fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &ProgressBar) -> Result<u64> {
     let encoder = Gpt2Encoder::get();
-    let mut reader = File::open(path).with_context(|| format!("opening the text file {}", path.display()))?;
+    let mut reader = File::open(path).map_err(|err| io_error("reading the text file", path, &err))?;
     // Each round reads enough for a few parts per core, encodes them in parallel, writes them in order.
     let round_bytes = part_bytes.saturating_mul(2 * rayon::current_num_threads());
     let mut pending: Vec<u8> = Vec::new();

@@ -13,6 +13,8 @@ use anyhow::{bail, ensure, Context, Result};
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 
+use crate::text::io_error;
+
 /// How each id is stored: `uint16` while the vocabulary fits (GPT-2's 50,257 ids do), else `uint32`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -111,7 +113,7 @@ impl TokenFileInfo {
     /// Reads `FILE.bin.json`.
     pub fn read(token_file: &Path) -> Result<Self> {
         let path = Self::sidecar_path(token_file);
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|err| io_error("reading the sidecar", &path, &err))?;
         serde_json::from_str(&text).with_context(|| format!("{} is not a token file's sidecar", path.display()))
     }
 }
@@ -162,7 +164,7 @@ impl TokenFile {
     /// Opens a token file whose ids are stored as `dtype` (no sidecar read).
     pub fn open_as(path: impl AsRef<Path>, dtype: TokenDtype) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).with_context(|| format!("opening the token file {}", path.display()))?;
+        let file = File::open(path).map_err(|err| io_error("opening the token file", path, &err))?;
         let bytes = file.metadata().with_context(|| format!("reading the size of {}", path.display()))?.len();
         if bytes % dtype.size() as u64 != 0 {
             bail!(
