@@ -170,7 +170,10 @@ fn ids_out_of_range_name_the_id_its_position_and_the_vocabulary() {
         &cli(&["decode", "--tokenizer", "simple-v2", "1132"]),
         "token id 1132 at position 0 is not in the vocabulary (1132 entries",
     );
-    assert_fails(&cli(&["decode", "1,two"]), "'two' at position 1 is not a token id");
+    // Ids that do not parse are a mistake on the command line: a usage error (tests/cli.rs).
+    let malformed = cli(&["decode", "1,two"]);
+    assert_eq!(malformed.status.code(), Some(64));
+    assert!(stderr(&malformed).contains("'two' at position 1 is not a token id"));
 }
 
 #[test]
