@@ -29,9 +29,13 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// uses: `no such file`, `it is a directory, not a file`, `permission denied`, else the system's.
 pub fn io_error(doing: &str, path: &Path, err: &std::io::Error) -> anyhow::Error {
     let why = match err.kind() {
+        ErrorKind::NotFound if doing.starts_with("creating") => "its folder does not exist".to_owned(),
         ErrorKind::NotFound => "no such file".to_owned(),
+        ErrorKind::AlreadyExists if path.is_file() => "it is a file, not a folder".to_owned(),
         ErrorKind::IsADirectory => "it is a directory, not a file".to_owned(),
         ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::AlreadyExists => "it already exists".to_owned(),
+        ErrorKind::NotADirectory => "a part of the path is a file, not a folder".to_owned(),
         _ if path.is_dir() => "it is a directory, not a file".to_owned(),
         _ => err.to_string(),
     };
@@ -58,13 +62,17 @@ pub fn decode_text(bytes: Vec<u8>, name: &str) -> Result<String> {
         }),
         Err(err) => {
             let offset = err.utf8_error().valid_up_to();
-            let byte = err.as_bytes()[offset];
-            bail!(
-                "{name} is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} (the book reads text with \
-                 encoding=\"utf-8\"; convert the file to UTF-8 first)"
-            )
+            Err(utf8_error(name, err.as_bytes()[offset], offset as u64))
         }
     }
+}
+
+/// `"{name} is not valid UTF-8: byte 0x.. at byte offset N ..."`, the message of every reader.
+pub fn utf8_error(name: &str, byte: u8, offset: u64) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{name} is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} (the book reads text with \
+         encoding=\"utf-8\"; convert the file to UTF-8 first)"
+    )
 }
 
 /// Python's universal newlines on reading: `\r\n` and a lone `\r` become `\n`.

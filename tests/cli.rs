@@ -165,6 +165,22 @@ fn options_the_chosen_mode_does_not_read_are_usage_errors() {
 fn negative_values_reach_the_option_that_refuses_them() {
     // Not taken for options (clap's "unexpected argument '-1'"): the option's own message.
     assert_fails(&cli(&["embed", "--ids", "-1,2"]), 1, "token id -1 is out of range at index 0");
+    assert_fails(
+        &cli(&["rope", "--shape", "1,1,1,2", "--llama3-scaling", "-8,1,4,8192"]),
+        1,
+        "factor must be positive, not -8",
+    );
+    assert_fails(
+        &cli(&["rope", "--shape", "1,1,1,2", "--theta-base", "-inf"]),
+        1,
+        "theta_base must be a positive number, not -inf",
+    );
+    assert_fails(
+        &cli(&["embed", "--max-norm", "1", "--norm-type", "-inf", "--ids", "3"]),
+        1,
+        "norm_type must be positive",
+    );
+    assert_fails(&cli(&["tokenize", "--allowed-special", "", "hi"]), 64, "non-empty token");
     assert_fails(&cli(&["rope", "--shape", "-2,4,5,16"]), 64, "-2 is not a size of at least 1");
     assert_fails(&cli(&["bpe-train", "--text", "t", "--out", "o", "--vocab-size", "-5"]), 64, "-5 is not a count");
     assert_fails(

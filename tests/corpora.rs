@@ -165,14 +165,19 @@ fn mapped_and_in_memory_ids_give_the_same_batches() {
 fn bad_corpora_are_clear_errors() {
     let dir = temp_dir("errors");
     let out = dir.join("out.bin");
-    assert_fails(&cli(&["prepare", "--text", "/nonexistent/a.txt", "--out", s(&out)]), "/nonexistent/a.txt");
+    // The words every reader uses (text::io_error).
+    assert_fails(
+        &cli(&["prepare", "--text", "/nonexistent/a.txt", "--out", s(&out)]),
+        "/nonexistent/a.txt: no such file",
+    );
+    assert_fails(&cli(&["prepare", "--text", s(&dir), "--out", s(&out)]), "it is a directory, not a file");
     assert!(!out.exists());
 
     let latin1 = dir.join("latin1.txt");
     std::fs::write(&latin1, b"caf\xe9 au lait").unwrap();
     assert_fails(
         &cli(&["prepare", "--text", s(&latin1), "--out", s(&out)]),
-        "not UTF-8 text (invalid bytes at byte offset 3)",
+        "latin1.txt is not valid UTF-8: byte 0xe9 at byte offset 3",
     );
     assert!(!out.exists() && !dir.join("out.bin.partial").exists(), "nothing half-written");
 
@@ -181,7 +186,12 @@ fn bad_corpora_are_clear_errors() {
     std::fs::write(&text, "a b c").unwrap();
     assert_fails(&cli(&["prepare", "--text", s(&text), "--out", s(&text)]), "also an input");
 
-    assert_fails(&cli(&["batches", "--tokens", "/nonexistent/t.bin", "--summary"]), "/nonexistent/t.bin");
+    assert_fails(
+        &cli(&["prepare", "--text", s(&text), "--out", "/nonexistent/dir/out.bin"]),
+        "creating /nonexistent/dir/out.bin.partial: its folder does not exist",
+    );
+    assert_fails(&cli(&["batches", "--tokens", "/nonexistent/t.bin", "--summary"]), "/nonexistent/t.bin: no such file");
+    assert_fails(&cli(&["batches", "--tokens", s(&dir), "--summary"]), "it is a directory, not a file");
     let odd = dir.join("odd.bin");
     std::fs::write(&odd, [1u8, 2, 3]).unwrap();
     assert_fails(&cli(&["batches", "--tokens", s(&odd)]), "not a whole number of uint16 ids");

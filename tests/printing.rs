@@ -577,8 +577,8 @@ fn print_command_matches_pytorch_on_tensor_files() {
         }
     }
     // 11 files under the default options, one tensor by --name beside a dtype tch cannot hold,
-    // and three files under six option sets.
-    assert_eq!(checked, 11 + 1 + 6 * 3);
+    // and three files under seven option sets.
+    assert_eq!(checked, 11 + 1 + 7 * 3);
 
     // Files and arguments it refuses, each with one line and status 1.
     let floats = std::fs::read(dir.join("floats.npy")).unwrap();

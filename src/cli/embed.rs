@@ -39,10 +39,10 @@ pub struct Args {
     padding_idx: Option<i64>,
     /// nn.Embedding's max_norm: looked-up rows are renormalised in place; the weight after the
     /// lookup is printed too.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     max_norm: Option<f64>,
     /// nn.Embedding's norm_type, the p of the p-norm for --max-norm.
-    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 2.0, allow_hyphen_values = true)]
     norm_type: f64,
 }
 

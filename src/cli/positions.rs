@@ -53,10 +53,11 @@ pub struct Args {
     #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]
     head_dim: Option<i64>,
     /// RoPE's base (rope; the book's default 10000, Llama 3 uses 500000).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     theta_base: Option<f64>,
     /// Llama 3.1 frequency scaling FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (rope; Llama 3.1: 8,1,4,8192).
-    #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling)]
+    #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling,
+          allow_hyphen_values = true)]
     llama3_scaling: Option<Llama3Scaling>,
     /// Number of query positions (t5).
     #[arg(long, value_parser = positive_i64, allow_negative_numbers = true)]

@@ -32,10 +32,11 @@ pub struct Args {
           value_parser = positive_i64)]
     shape: Vec<i64>,
     /// RoPE's base (the book's default 10000; Llama 3 uses 500000).
-    #[arg(long, default_value_t = rope::DEFAULT_THETA_BASE, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = rope::DEFAULT_THETA_BASE, allow_hyphen_values = true)]
     theta_base: f64,
     /// Llama 3.1 frequency scaling FACTOR,LOW,HIGH,ORIGINAL_CONTEXT (e.g. 8,1,4,8192).
-    #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling)]
+    #[arg(long, value_name = "FACTOR,LOW,HIGH,ORIGINAL_CONTEXT", value_parser = parse_llama3_scaling,
+          allow_hyphen_values = true)]
     llama3_scaling: Option<Llama3Scaling>,
     /// Which coordinates form a rotated pair: the book's split halves or the paper's interleaved
     /// pairs (the same rotation after permuting dimensions).

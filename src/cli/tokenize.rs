@@ -94,6 +94,9 @@ impl TokenizerKind {
 
 pub fn run(Args { which, allowed_special, show, file, text }: Args) -> Result<ExitCode> {
     which.check()?;
+    if allowed_special.iter().any(String::is_empty) {
+        usage_bail!("--allowed-special needs a non-empty token");
+    }
     if !allowed_special.is_empty() && !matches!(which.tokenizer, TokenizerKind::Gpt2 | TokenizerKind::Bpe) {
         usage_bail!(
             "--allowed-special is for gpt2 and bpe: the simple tokenizers treat <|endoftext|> as a vocabulary entry"

@@ -116,8 +116,13 @@ pub fn prepare(texts: &[PathBuf], out: &Path, options: &PrepareOptions) -> Resul
     ensure!(options.part_bytes > 0, "part_bytes must be at least 1");
     let mut total_bytes = 0;
     for text in texts {
-        let meta = std::fs::metadata(text).with_context(|| format!("reading the text file {}", text.display()))?;
-        ensure!(meta.is_file(), "{} is not a file", text.display());
+        let meta = std::fs::metadata(text).map_err(|err| io_error("reading the text file", text, &err))?;
+        ensure!(
+            meta.is_file(),
+            "reading the text file {}: {}",
+            text.display(),
+            if meta.is_dir() { "it is a directory, not a file" } else { "it is not a regular file" }
+        );
         if let (Ok(a), Ok(b)) = (std::fs::canonicalize(text), std::fs::canonicalize(out)) {
             ensure!(a != b, "the output {} is also an input text", out.display());
         }
@@ -194,7 +199,7 @@ fn write_token_file(
     total_bytes: u64,
     options: &PrepareOptions,
 ) -> Result<TokenFileInfo> {
-    let file = File::create(partial).with_context(|| format!("creating {}", partial.display()))?;
+    let file = File::create(partial).map_err(|err| io_error("creating", partial, &err))?;
     let dtype = TokenDtype::for_vocab(Gpt2Tokenizer::VOCAB_SIZE as u64);
     let mut sink = Sink {
         writer: BufWriter::with_capacity(1 << 20, file),
@@ -250,11 +255,8 @@ fn encode_document(path: &Path, part_bytes: usize, sink: &mut Sink, bar: &Progre
         };
         if ready > 0 {
             let text = std::str::from_utf8(&pending[..ready]).map_err(|err| {
-                anyhow::anyhow!(
-                    "{} is not UTF-8 text (invalid bytes at byte offset {})",
-                    path.display(),
-                    offset + err.valid_up_to() as u64
-                )
+                let at = err.valid_up_to();
+                crate::text::utf8_error(&format!("the text file {}", path.display()), pending[at], offset + at as u64)
             })?;
             let text = crate::text::universal_newlines(text);
             let parts = split_at_safe_cuts(&text, part_bytes);

@@ -165,7 +165,9 @@ impl TokenFile {
     pub fn open_as(path: impl AsRef<Path>, dtype: TokenDtype) -> Result<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|err| io_error("opening the token file", path, &err))?;
-        let bytes = file.metadata().with_context(|| format!("reading the size of {}", path.display()))?.len();
+        let meta = file.metadata().map_err(|err| io_error("reading the size of", path, &err))?;
+        ensure!(!meta.is_dir(), "opening the token file {}: it is a directory, not a file", path.display());
+        let bytes = meta.len();
         if bytes % dtype.size() as u64 != 0 {
             bail!(
                 "{} is {bytes} bytes, not a whole number of {} ids ({} bytes each)",

@@ -180,7 +180,10 @@ fn pad(text: String, width: usize) -> String {
     if text.len() >= width {
         text
     } else {
-        format!("{text:>width$}")
+        // Not `{:>width$}`: Rust's formatter stops at widths of 65535, Python's does not.
+        let mut padded: String = std::iter::repeat_n(' ', width - text.len()).collect();
+        padded.push_str(&text);
+        padded
     }
 }
 

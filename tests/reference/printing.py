@@ -130,6 +130,8 @@ FILE_OPTIONS = [
     # float64's exact digits, more edge items than any dimension has.
     (["--threshold", "nan", "--precision", "1200"], {"threshold": math.nan, "precision": 1200}),
     (["--threshold", "0", "--edgeitems", str(2**62)], {"threshold": 0, "edgeitems": 2**62}),
+    # wider than Rust's formatter goes (65535)
+    (["--precision", "70000"], {"precision": 70000}),
 ]
 
 

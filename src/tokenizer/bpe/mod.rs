@@ -442,13 +442,16 @@ impl BpeTokenizer {
 
     /// Writes `vocab_path` and `merges_path` in the book's formats (`save_vocab_and_merges`).
     pub fn save_files(&self, vocab_path: &Path, merges_path: &Path) -> Result<()> {
-        std::fs::write(vocab_path, self.vocab_json()).with_context(|| format!("writing {}", vocab_path.display()))?;
-        std::fs::write(merges_path, self.merges_json()).with_context(|| format!("writing {}", merges_path.display()))
+        let write = |path: &Path, text: String| {
+            std::fs::write(path, text).map_err(|err| crate::text::io_error("writing", path, &err))
+        };
+        write(vocab_path, self.vocab_json())?;
+        write(merges_path, self.merges_json())
     }
 
     /// Writes `DIR/vocab.json` and `DIR/bpe_merges.txt`, creating `DIR` if needed.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|err| crate::text::io_error("creating the folder", dir, &err))?;
         self.save_files(&dir.join(VOCAB_FILE), &dir.join(MERGES_FILE))
     }
 
