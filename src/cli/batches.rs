@@ -67,7 +67,6 @@ enum TokenizerArg {
     Numbers,
 }
 
-/// A size of at least 1, with the same message for 0, negative numbers and non-numbers.
 pub fn run(args: Args) -> Result<ExitCode> {
     let (tokens, summary) = (args.tokens.clone(), args.summary);
     let Args { text, batch_size, max_length, stride, shuffle, drop_last, seed, tokenizer, json, device, .. } = args;

@@ -126,10 +126,15 @@ pub(crate) use usage_bail;
 /// A size of at least 1 (`--batch-size`, `--threads`...); 0 and negative numbers are refused by
 /// the command line itself, with the value in the message.
 pub fn positive_size(value: &str) -> Result<usize, String> {
+    whole_number(value, 1, "is not a size of at least 1")
+}
+
+/// A whole number from `min` to `usize::MAX`; below `min`, "{n} {below}".
+fn whole_number(value: &str, min: i128, below: &str) -> Result<usize, String> {
     match value.parse::<i128>() {
-        Ok(n) if n >= 1 && n <= usize::MAX as i128 => Ok(n as usize),
-        Ok(n) if n >= 1 => Err(format!("{n} is larger than {}", usize::MAX)),
-        Ok(n) => Err(format!("{n} is not a size of at least 1")),
+        Ok(n) if n >= min && n <= usize::MAX as i128 => Ok(n as usize),
+        Ok(n) if n >= min => Err(format!("{n} is larger than {}", usize::MAX)),
+        Ok(n) => Err(format!("{n} {below}")),
         Err(_) if value.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() => {
             Err(format!("{value} is too large"))
         }
@@ -144,12 +149,7 @@ pub fn positive_i64(value: &str) -> Result<i64, String> {
 
 /// A count of 0 or more (`print --precision`...).
 pub fn count(value: &str) -> Result<usize, String> {
-    match value.parse::<i128>() {
-        Ok(n) if n >= 0 && n <= usize::MAX as i128 => Ok(n as usize),
-        Ok(n) if n >= 0 => Err(format!("{n} is larger than {}", usize::MAX)),
-        Ok(n) => Err(format!("{n} is not a count (0 or more)")),
-        Err(_) => Err(format!("{value:?} is not a whole number")),
-    }
+    whole_number(value, 0, "is not a count (0 or more)")
 }
 
 /// Python's `torch.manual_seed` takes -2**63 ..= 2**64 - 1; negative seeds wrap to their bits.

@@ -41,9 +41,7 @@ impl TokenizerArgs {
             );
         }
         match (self.tokenizer, &self.bpe) {
-            (TokenizerKind::Bpe, None) => usage_bail!(
-                "--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)"
-            ),
+            (TokenizerKind::Bpe, None) => usage_bail!("{BPE_DIR_NEEDED}"),
             (TokenizerKind::Bpe, Some(_)) | (_, None) => Ok(()),
             (other, Some(_)) => usage_bail!("--bpe DIR goes with --tokenizer bpe, not --tokenizer {}", other.name()),
         }
@@ -153,10 +151,11 @@ pub fn vocab_text(vocab_from: Option<PathBuf>) -> Result<String> {
     Ok(text)
 }
 
+const BPE_DIR_NEEDED: &str =
+    "--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)";
+
 /// The book's BPE tokenizer from `--bpe DIR`.
 pub fn load_bpe(dir: Option<&PathBuf>) -> Result<BpeTokenizer> {
-    let Some(dir) = dir else {
-        usage_bail!("--tokenizer bpe needs --bpe DIR (vocab.json + bpe_merges.txt, or encoder.json + vocab.bpe)")
-    };
+    let Some(dir) = dir else { usage_bail!("{BPE_DIR_NEEDED}") };
     BpeTokenizer::load(dir)
 }

@@ -21,7 +21,7 @@
 //! spaces and newlines, long words, text without spaces, contractions, non-ASCII white space).
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, ErrorKind, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -117,12 +117,14 @@ pub fn prepare(texts: &[PathBuf], out: &Path, options: &PrepareOptions) -> Resul
     let mut total_bytes = 0;
     for text in texts {
         let meta = std::fs::metadata(text).map_err(|err| io_error("reading the text file", text, &err))?;
-        ensure!(
-            meta.is_file(),
-            "reading the text file {}: {}",
-            text.display(),
-            if meta.is_dir() { "it is a directory, not a file" } else { "it is not a regular file" }
-        );
+        if !meta.is_file() {
+            let why = if meta.is_dir() {
+                ErrorKind::IsADirectory.into()
+            } else {
+                std::io::Error::new(ErrorKind::InvalidInput, "it is not a regular file")
+            };
+            return Err(io_error("reading the text file", text, &why));
+        }
         if let (Ok(a), Ok(b)) = (std::fs::canonicalize(text), std::fs::canonicalize(out)) {
             ensure!(a != b, "the output {} is also an input text", out.display());
         }

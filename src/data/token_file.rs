@@ -166,7 +166,9 @@ impl TokenFile {
         let path = path.as_ref();
         let file = File::open(path).map_err(|err| io_error("opening the token file", path, &err))?;
         let meta = file.metadata().map_err(|err| io_error("reading the size of", path, &err))?;
-        ensure!(!meta.is_dir(), "opening the token file {}: it is a directory, not a file", path.display());
+        if meta.is_dir() {
+            return Err(io_error("opening the token file", path, &std::io::ErrorKind::IsADirectory.into()));
+        }
         let bytes = meta.len();
         if bytes % dtype.size() as u64 != 0 {
             bail!(

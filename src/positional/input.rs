@@ -135,12 +135,16 @@ fn fused_cpu(tok_w: &Tensor, pos_w: &Tensor, ids: &Tensor, shape: &[i64]) -> Res
     // SAFETY: both weights are contiguous float32 CPU tensors of the sizes read above and live
     // until this function returns; `out` was just allocated (contiguous, `count * dim` floats,
     // nothing else refers to it yet) and `kernel` was selected for it on this processor.
-    unsafe {
-        let tok_data = std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, vocab as usize * dim);
-        let pos_data = std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.size()[0] as usize * dim);
-        fill(kernel, tok_data, pos_data, &id_values, seq_len, dim, out_ptr);
-    }
+    unsafe { fill(kernel, float_slice(&tok_w), float_slice(&pos_w), &id_values, seq_len, dim, out_ptr) };
     Ok(out)
+}
+
+/// The elements of a tensor, in memory order.
+///
+/// # Safety
+/// `t` is a contiguous float32 CPU tensor that nothing writes while the slice lives.
+unsafe fn float_slice(t: &Tensor) -> &[f32] {
+    std::slice::from_raw_parts(t.data_ptr() as *const f32, t.numel())
 }
 
 /// Positions per tile: each tile reads these rows of the positional table once.
@@ -196,6 +200,36 @@ mod tests {
         values.iter().map(|v| v.to_bits()).collect()
     }
 
+    /// [`fill`] with `kernel` into `out`, a float32 tensor of `ids.len()` rows that `kernel` fits.
+    fn fill_with(
+        kernel: Kernel,
+        tok: &Embedding,
+        pos: &PositionalEmbedding,
+        ids: &[i64],
+        seq_len: usize,
+        out: &Tensor,
+    ) {
+        let dim = tok.embedding_dim() as usize;
+        assert_eq!(out.numel(), ids.len() * dim);
+        assert!(
+            kernel.fits(out.data_ptr() as *const f32, dim, Stores::Cached)
+                || kernel.fits(out.data_ptr() as *const f32, dim, Stores::Streaming)
+        );
+        // SAFETY: contiguous float32 weights that nothing writes meanwhile, `out` of the right
+        // size that `kernel` fits (checked above), on a processor that has it (`Kernel::available`).
+        unsafe {
+            fill(
+                kernel,
+                float_slice(tok.weight()),
+                float_slice(pos.weight()),
+                ids,
+                seq_len,
+                dim,
+                out.data_ptr() as *mut f32,
+            )
+        };
+    }
+
     fn layers(vocab: i64, context: i64, dim: i64) -> (Embedding, PositionalEmbedding) {
         (Embedding::new(vocab, dim).unwrap(), PositionalEmbedding::new(context, dim).unwrap())
     }
@@ -242,14 +276,7 @@ mod tests {
                     if !kernel.fits(out_ptr, dim as usize, stores) {
                         continue;
                     }
-                    let (tok_w, pos_w) = (tok.weight(), pos.weight());
-                    // SAFETY: as in `fused_cpu`: contiguous float32 weights, `out` of the right
-                    // size that `kernel` fits, on a processor that has it.
-                    unsafe {
-                        let tok_data = std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, tok_w.numel());
-                        let pos_data = std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.numel());
-                        fill(kernel, tok_data, pos_data, &id_values, shape[1] as usize, dim as usize, out_ptr);
-                    }
+                    fill_with(kernel, &tok, &pos, &id_values, shape[1] as usize, &out);
                     assert_eq!(bits(&out), bits(&two_steps), "{kernel:?}, dim {dim}, shape {shape:?}");
                     tried += 1;
                 }
@@ -308,13 +335,7 @@ mod tests {
                 if !kernel.fits(out.data_ptr() as *const f32, 48, stores) {
                     continue;
                 }
-                let (tok_w, pos_w) = (tok.weight(), pos.weight());
-                // SAFETY: as in `fused_cpu`.
-                unsafe {
-                    let tok_data = std::slice::from_raw_parts(tok_w.data_ptr() as *const f32, tok_w.numel());
-                    let pos_data = std::slice::from_raw_parts(pos_w.data_ptr() as *const f32, pos_w.numel());
-                    fill(kernel, tok_data, pos_data, &id_values, 8, 48, out.data_ptr() as *mut f32);
-                }
+                fill_with(kernel, &tok, &pos, &id_values, 8, &out);
                 assert_eq!(bits(&out), expected, "{kernel:?} {stores:?}");
             }
         }
@@ -325,7 +346,7 @@ mod tests {
         let _rng = crate::random::test_lock();
         manual_seed(11);
         let options = crate::embedding::EmbeddingOptions { max_norm: Some(1.0), ..Default::default() };
-        let tok = Embedding::with_options(10, 4, options.clone()).unwrap();
+        let tok = Embedding::with_options(10, 4, options).unwrap();
         let twin = Embedding::from_pretrained_with_options(&tok.weight().detach().copy(), true, options).unwrap();
         let pos = PositionalEmbedding::new(3, 4).unwrap();
         let ids = Tensor::from_slice(&[1i64, 2, 9, 1, 5, 5]).reshape([2, 3]);
